@@ -1,0 +1,48 @@
+# The two commands of the README: `make demo` runs Chorus, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export CHORUS_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test test-sqlite test-postgres lint install services clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Chorus needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Chorus is starting at http://$(HOST):$(PORT)  (stop with Ctrl+C)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install services
+	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered
+	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) $(BIN)/python -m pytest -q
+	$(BIN)/ruff check .
+
+test-sqlite: install
+	$(BIN)/python -m pytest
+
+test-postgres: install services
+	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+services:
+	@bash scripts/services.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .coverage

@@ -1,0 +1,51 @@
+"""Chorus: employee advocacy with built-in certification gating."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+try:
+    __version__ = version("chorus")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config_overrides: Mapping | None = None) -> Flask:
+    """Build the app: settings from the environment, then `config_overrides` (tests)."""
+    from advocacy import cli, errors_views, security
+    from advocacy.config import load_settings
+    from advocacy.extensions import csrf, db, login_manager, migrate
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_settings(Path(app.instance_path)))
+    if config_overrides:
+        app.config.update(config_overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("TRUST_PROXY_HEADERS", app.config["CHORUS_PRODUCTION"]):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    security.init_app(app, login_manager)
+    errors_views.init_app(app)
+    _register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from advocacy.admin.views import bp as admin_bp
+    from advocacy.auth.views import bp as auth_bp
+    from advocacy.core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

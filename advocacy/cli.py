@@ -1,0 +1,57 @@
+"""Command-line tools: `flask --app wsgi create-admin`, `flask --app wsgi seed-demo`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from advocacy.errors import ValidationFailed
+from advocacy.extensions import db
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True, help="Sign-in email of the admin.")
+@click.option("--name", prompt=True, help="The admin's name.")
+@click.password_option(help="Password (asked twice when not given).")
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an admin account, or make an existing account admin and set its password."""
+    from advocacy.services import audit
+    from advocacy.services.accounts import find_by_email, set_password
+    from advocacy.services.users import UserChanges, create_user, ensure_roles
+
+    try:
+        user = find_by_email(db.session, email)
+        if user is None:
+            user = create_user(db.session, UserChanges(email, name, roles={"admin"}), actor=None)
+            verb = "Created"
+        else:
+            roles = ensure_roles(db.session)
+            if roles["admin"] not in user.roles:
+                user.roles.append(roles["admin"])
+            user.active = True
+            verb = "Updated"
+        set_password(db.session, user, password)
+        audit.record(db.session, "admin.created_by_cli", actor=user, subject=user.email)
+        db.session.commit()
+    except ValidationFailed as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{verb} admin {user.email}.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo company and its logins (safe to run again: adds only what is missing)."""
+    from advocacy.services.demo import DEMO_LOGINS, DEMO_PASSWORD
+    from advocacy.services.demo import seed_demo as load
+
+    added = load(db.session)
+    click.echo(f"Demo data: {len(added)} user(s) added." if added else "Demo data already loaded.")
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
+    for email, _name, _department, roles in DEMO_LOGINS:
+        click.echo(f"  {email:<24} {', '.join(roles)}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo)

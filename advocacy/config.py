@@ -1,0 +1,104 @@
+"""Settings, read from the environment once, in the app factory.
+
+Every setting has a safe default for the demo; production mode refuses defaults
+that would be unsafe there.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _demo_secret_key(instance_path: Path) -> str:
+    """A random key kept in the instance folder, so demo sessions survive a restart."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> dict:
+    """Return the Flask config mapping built from environment variables."""
+    env = os.environ if env is None else env
+    production = env.get("CHORUS_ENV", "development").strip().lower() == "production"
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'chorus.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    secret_key = env.get("SECRET_KEY") or ""
+
+    settings = {
+        "CHORUS_PRODUCTION": production,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "BASE_URL": (env.get("CHORUS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 587),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(env, "MAIL_USE_TLS", default=True),
+        "MAIL_FROM": env.get("MAIL_FROM") or "Chorus <chorus@localhost>",
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES") or 5),
+        "LOGIN_FAILURE_WINDOW": timedelta(minutes=int(env.get("LOGIN_FAILURE_MINUTES") or 15)),
+        "PASSWORD_RESET_MAX_AGE": timedelta(hours=2),
+        "INVITATION_MAX_AGE": timedelta(days=7),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+    if production:
+        check_production(settings)
+    elif not secret_key:
+        settings["SECRET_KEY"] = _demo_secret_key(instance_path)
+    return settings
+
+
+def check_production(settings: Mapping) -> None:
+    """Refuse settings that are only safe for a demo on one machine."""
+    if len(settings["SECRET_KEY"]) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
+            "characters in production; make one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    url = settings["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        in_tmp = path.startswith(tempfile.gettempdir()) or path.startswith("/tmp")
+        if path in {"", ":memory:"} or url == "sqlite://" or in_tmp:
+            raise ConfigError(
+                "DATABASE_URL must point to a lasting database in production "
+                "(PostgreSQL recommended), not an in-memory or temporary SQLite file."
+            )

@@ -1,0 +1,31 @@
+"""Domain errors raised by services; views turn them into messages in one place."""
+
+
+class ChorusError(Exception):
+    """Base of every domain error; its message is safe to show to the user."""
+
+    status_code = 400
+
+
+class ValidationFailed(ChorusError):
+    """Input that breaks a rule; the message says which and how to fix it."""
+
+
+class NotFound(ChorusError):
+    status_code = 404
+
+
+class LoginThrottled(ChorusError):
+    status_code = 429
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(
+            f"Too many failed sign-in attempts. Try again in {minutes} minute"
+            f"{'s' if minutes != 1 else ''}, or reset your password."
+        )
+        self.retry_after_seconds = retry_after_seconds
+
+
+class InvalidToken(ChorusError):
+    """A reset or invitation link that is wrong, used or expired."""

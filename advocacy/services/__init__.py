@@ -1,0 +1,1 @@
+"""Domain logic: plain functions called by views, CLI commands and jobs."""

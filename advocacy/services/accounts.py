@@ -1,0 +1,185 @@
+"""Signing in and out, passwords, reset links and invitations."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from advocacy import clock
+from advocacy.errors import InvalidToken, LoginThrottled, ValidationFailed
+from advocacy.models import User
+from advocacy.models.user import new_session_token
+from advocacy.services import audit
+from advocacy.services.mail import MailSettings, send_mail
+from advocacy.services.passwords import check_password_rules, hash_password, verify_password
+
+RESET_PURPOSE = "password-reset"
+INVITE_PURPOSE = "invitation"
+# Failed sign-ins from one address across all accounts before it is slowed down too.
+IP_FAILURE_FACTOR = 4
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def check_not_throttled(session: Session, config: Mapping, email: str, ip: str | None) -> None:
+    """Refuse another attempt after too many recent failures for this email or address."""
+    window: timedelta = config["LOGIN_FAILURE_WINDOW"]
+    limit: int = config["LOGIN_MAX_FAILURES"]
+    since = clock.now() - window
+    email = normalize_email(email)
+    failures = audit.count_since(session, "login.failed", since, subject=email)
+    ip_failures = audit.count_since(session, "login.failed", since, ip=ip) if ip else 0
+    if failures >= limit or ip_failures >= limit * IP_FAILURE_FACTOR:
+        oldest = audit.oldest_since(session, "login.failed", since, email) or clock.now()
+        retry = int((oldest + window - clock.now()).total_seconds())
+        raise LoginThrottled(max(retry, 60))
+
+
+def authenticate(session: Session, config: Mapping, email: str, password: str) -> User | None:
+    """The user if the credentials are right and the account is active; audits either way."""
+    check_not_throttled(session, config, email, audit.client_ip())
+    user = find_by_email(session, email)
+    if not verify_password(user.password_hash if user else None, password):
+        audit.record(
+            session, "login.failed", subject=normalize_email(email)[:254], reason="bad credentials"
+        )
+        session.commit()
+        return None
+    if not user.active:
+        audit.record(
+            session, "login.failed", actor=user, subject=user.email, reason="account deactivated"
+        )
+        session.commit()
+        return None
+    user.last_login_at = clock.now()
+    audit.record(session, "login.succeeded", actor=user, subject=user.email)
+    session.commit()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """A new alternative id makes every existing session and remember cookie invalid."""
+    user.session_token = new_session_token()
+
+
+def logout(session: Session, user: User) -> None:
+    end_all_sessions(user)
+    audit.record(session, "logout", actor=user, subject=user.email)
+    session.commit()
+
+
+def set_password(session: Session, user: User, new_password: str) -> None:
+    check_password_rules(new_password, user.email)
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user)
+
+
+def change_password(session: Session, user: User, current: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise ValidationFailed("Your current password is not right.")
+    set_password(session, user, new_password)
+    audit.record(session, "password.changed", actor=user, subject=user.email)
+    session.commit()
+
+
+def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=f"chorus-{purpose}")
+
+
+def _fingerprint(user: User) -> str:
+    """Changes when the password does, so a link works once."""
+    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:16]
+
+
+def make_token(secret_key: str, purpose: str, user: User) -> str:
+    return _serializer(secret_key, purpose).dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def user_for_token(
+    session: Session, secret_key: str, purpose: str, token: str, max_age: timedelta
+) -> User:
+    """The user a reset or invitation link is for; InvalidToken when it may not be used."""
+    try:
+        data = _serializer(secret_key, purpose).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired as error:
+        raise InvalidToken("This link has expired. Ask for a new one.") from error
+    except BadSignature as error:
+        raise InvalidToken("This link is not valid. Ask for a new one.") from error
+    user = session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("f") != _fingerprint(user):
+        raise InvalidToken("This link has already been used or is no longer valid.")
+    return user
+
+
+def request_password_reset(
+    session: Session, config: Mapping, email: str, reset_url_for: Callable[[str], str]
+) -> None:
+    """Mail a reset link if the account exists; say nothing either way (no account probing)."""
+    user = find_by_email(session, email)
+    if user is None or not user.active:
+        audit.record(
+            session, "password.reset_requested", subject=normalize_email(email)[:254], known=False
+        )
+        session.commit()
+        return
+    token = make_token(config["SECRET_KEY"], RESET_PURPOSE, user)
+    hours = int(config["PASSWORD_RESET_MAX_AGE"].total_seconds() // 3600)
+    send_mail(
+        session,
+        MailSettings(config),
+        user.email,
+        "Reset your Chorus password",
+        f"Hello {user.name},\n\nSomeone asked to reset the password of your Chorus account.\n"
+        f"To choose a new password, open this link within {hours} hours:\n\n"
+        f"{reset_url_for(token)}\n\nIf it was not you, ignore this message; "
+        "your password stays as it is.\n",
+    )
+    audit.record(session, "password.reset_requested", actor=user, subject=user.email, known=True)
+    session.commit()
+
+
+def complete_with_token(
+    session: Session, config: Mapping, purpose: str, token: str, new_password: str
+) -> User:
+    """Set the password from a reset or invitation link; the link cannot be used again."""
+    max_age = config["PASSWORD_RESET_MAX_AGE" if purpose == RESET_PURPOSE else "INVITATION_MAX_AGE"]
+    user = user_for_token(session, config["SECRET_KEY"], purpose, token, max_age)
+    set_password(session, user, new_password)
+    action = "password.reset" if purpose == RESET_PURPOSE else "invitation.accepted"
+    audit.record(session, action, actor=user, subject=user.email)
+    session.commit()
+    return user
+
+
+def send_invitation(
+    session: Session,
+    config: Mapping,
+    user: User,
+    invite_url_for: Callable[[str], str],
+    *,
+    invited_by: User,
+) -> None:
+    """Mail a link with which the user chooses a password and signs in."""
+    token = make_token(config["SECRET_KEY"], INVITE_PURPOSE, user)
+    days = config["INVITATION_MAX_AGE"].days
+    send_mail(
+        session,
+        MailSettings(config),
+        user.email,
+        "You are invited to Chorus",
+        f"Hello {user.name},\n\n{invited_by.name} invited you to Chorus, where you can "
+        "get certified on our social media policy and share company news.\n"
+        f"Choose your password within {days} days:\n\n{invite_url_for(token)}\n",
+    )
+    audit.record(session, "invitation.sent", actor=invited_by, subject=user.email)

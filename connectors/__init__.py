@@ -1,0 +1,1 @@
+"""Social network connectors behind one Protocol (X, LinkedIn, and a local sandbox)."""

@@ -1,0 +1,1 @@
+"""Metric definitions, aggregates and charts for the executive dashboards."""

@@ -1,0 +1,1 @@
+"""Courses, the quiz engine, certification rules and the gating policy."""
