@@ -23,10 +23,9 @@ def create_app(config_overrides: Mapping | None = None) -> Flask:
     from advocacy.config import load_settings
     from advocacy.extensions import csrf, db, login_manager, migrate
 
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(load_settings(Path(app.instance_path)))
-    if config_overrides:
-        app.config.update(config_overrides)
+    instance_path = (config_overrides or {}).get("INSTANCE_PATH")  # tests keep theirs apart
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.from_mapping(load_settings(Path(app.instance_path), overrides=config_overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("TRUST_PROXY_HEADERS", app.config["CHORUS_PRODUCTION"]):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)

@@ -39,8 +39,10 @@ def _demo_secret_key(instance_path: Path) -> str:
     return key
 
 
-def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> dict:
-    """Return the Flask config mapping built from environment variables."""
+def load_settings(
+    instance_path: Path, env: Mapping[str, str] | None = None, overrides: Mapping | None = None
+) -> dict:
+    """Return the Flask config mapping built from environment variables, then `overrides`."""
     env = os.environ if env is None else env
     production = env.get("CHORUS_ENV", "development").strip().lower() == "production"
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'chorus.db'}"
@@ -69,18 +71,21 @@ def load_settings(instance_path: Path, env: Mapping[str, str] | None = None) -> 
         "INVITATION_MAX_AGE": timedelta(days=7),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
     }
-    if production:
+    settings.update(overrides or {})
+    if settings["CHORUS_PRODUCTION"]:
+        for cookie in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+            settings[cookie] = (overrides or {}).get(cookie, True)
         check_production(settings)
-    elif not secret_key:
+    elif not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _demo_secret_key(instance_path)
     return settings
 

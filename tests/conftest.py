@@ -1,0 +1,151 @@
+"""Fixtures: a migrated database per test run, emptied before each test; users per role."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from advocacy import clock, create_app
+from advocacy.extensions import Base, db
+from advocacy.models import User
+from advocacy.services.passwords import hash_password
+from advocacy.services.users import department_named, ensure_roles
+
+PASSWORD = "correct horse battery"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """SQLite in a temp folder, or the PostgreSQL of CHORUS_TEST_DATABASE_URL, migrated once."""
+    url = os.environ.get("CHORUS_TEST_DATABASE_URL")
+    if url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'chorus-test.db'}"
+    app = create_app(_test_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _test_config(url: str, instance: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-production-use",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "MAIL_SERVER": None,
+        "BASE_URL": "http://localhost",
+        "INSTANCE_PATH": str(instance),
+    }
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(_test_config(database_url, tmp_path))
+    with app.app_context():
+        _empty_all_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    clock.set_clock(None)
+
+
+def _empty_all_tables() -> None:
+    with db.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create a user; by default an active employee with the password PASSWORD."""
+    password_hash = hash_password(PASSWORD)
+    counter = iter(range(1, 10_000))
+
+    def make(
+        email: str | None = None,
+        *,
+        roles: tuple[str, ...] = ("employee",),
+        name: str | None = None,
+        department: str | None = None,
+        active: bool = True,
+        password: str | None = PASSWORD,
+    ) -> User:
+        number = next(counter)
+        role_rows = ensure_roles(db.session)
+        user = User(
+            email=email or f"person{number}@example.com",
+            name=name or f"Person {number}",
+            roles=[role_rows[role] for role in roles],
+            department=department_named(db.session, department),
+            active=active,
+            password_hash=(password_hash if password == PASSWORD else hash_password(password))
+            if password
+            else None,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """A CSRF token valid for every form in this client's session."""
+    page = client.get("/reset").get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, "no CSRF token on /reset"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict | None = None, **kwargs):
+    """POST a form the way a browser does: with the session's CSRF token."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **extra):
+    return post_form(client, "/login", {"email": email, "password": password, **extra})
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, make_user) -> Callable[..., User]:
+    """Sign the client in as a new user holding the given roles."""
+
+    def login(*roles: str, **kwargs) -> User:
+        user = make_user(roles=roles, **kwargs)
+        response = sign_in(client, user.email)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return user
+
+    return login
+
+
+@pytest.fixture
+def frozen_clock() -> Callable[[datetime], None]:
+    """Set the app clock to a fixed moment; call again to move it."""
+
+    def set_to(moment: datetime) -> None:
+        clock.set_clock(lambda: moment.astimezone(UTC))
+
+    yield set_to
+    clock.set_clock(None)
