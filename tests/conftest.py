@@ -54,9 +54,25 @@ def _test_config(url: str, instance: Path) -> dict:
     }
 
 
+class RequestPerContextClient(FlaskClient):
+    """Each request gets its own app context, as in a real server.
+
+    Without this, requests reuse the test's app context and share `g` (the signed-in
+    user, the CSRF token) and the SQLAlchemy session. Afterwards the test's session is
+    expired, so it reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(_test_config(database_url, tmp_path))
+    app.test_client_class = RequestPerContextClient
     with app.app_context():
         _empty_all_tables()
         yield app
@@ -138,6 +154,22 @@ def login_as(client: FlaskClient, make_user) -> Callable[..., User]:
         return user
 
     return login
+
+
+SAMPLE_ARGS = {"token": "not-a-real-token", "change": "deactivate", "filename": "css/chorus.css"}
+
+
+def all_routes(app: Flask) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) for every rule, with sample values for its arguments."""
+    routes = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            args = {name: SAMPLE_ARGS.get(name, 0) for name in rule.arguments}
+            url = app.url_for(rule.endpoint, **args) if args else rule.rule
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                routes.append((rule.endpoint, method, url))
+    # Signing out last, so the rest is checked while signed in.
+    return sorted(routes, key=lambda route: route[0] == "auth.logout")
 
 
 @pytest.fixture

@@ -148,4 +148,4 @@ def accept_invitation(token: str):
 
 @bp.app_context_processor
 def inject_logout_form() -> dict:
-    return {"logout_form": LogoutForm()}
+    return {"logout_form": LogoutForm(formdata=None)}

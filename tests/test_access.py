@@ -1,0 +1,117 @@
+"""Every route against every role: the URL map is the list, so a new route cannot be missed."""
+
+from __future__ import annotations
+
+import pytest
+
+from advocacy.authz import PUBLIC, SIGNED_IN, access_of, has_access
+from advocacy.models import ROLES
+from tests.conftest import all_routes, csrf_token, sign_in
+
+WHO = ("anonymous", "no-role", *ROLES)
+
+
+def test_every_view_declares_who_may_open_it(app):
+    undeclared = [
+        rule.endpoint for rule in app.url_map.iter_rules() if access_of(app, rule.endpoint) is None
+    ]
+    assert undeclared == []
+
+
+def test_a_view_without_a_declaration_is_closed(app, login_as):
+    app.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    login_as("admin")
+    response = app.test_client().get("/forgotten")
+    assert response.status_code in (302, 403)
+    client = app.test_client()
+    sign_in(client, "admin-for-forgotten@example.com")  # unknown: stays anonymous
+    assert b"secret" not in client.get("/forgotten").data
+
+
+def _expected_allowed(access, who: str) -> bool:
+    if access == PUBLIC:
+        return True
+    if who == "anonymous":
+        return False
+    if access == SIGNED_IN:
+        return True
+    return who in access
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_route_matrix(app, client, make_user, who):
+    """Each role reaches exactly the routes its roles allow, by GET and by POST."""
+    target = make_user("target@example.com", roles=("employee",))
+    if who != "anonymous":
+        user = make_user(f"{who}@example.com", roles=() if who == "no-role" else (who,))
+        assert sign_in(client, user.email).status_code == 303
+    problems = []
+    for endpoint, method, url in all_routes(app):
+        url = url.replace("/users/0", f"/users/{target.id}")
+        access = access_of(app, endpoint)
+        data = {"csrf_token": csrf_token(client)} if method == "POST" else None
+        with client.open(url, method=method, data=data) as response:
+            pass
+        denied = response.status_code in (401, 403) or (
+            response.status_code == 302 and "/login" in response.headers["Location"]
+        )
+        if denied == _expected_allowed(access, who):
+            problems.append(f"{method} {url} as {who}: {response.status_code}")
+        if response.status_code >= 500:
+            problems.append(f"{method} {url} as {who}: server error")
+    assert problems == []
+
+
+def test_anonymous_get_is_sent_to_sign_in_and_comes_back(client, make_user):
+    response = client.get("/admin/users?q=x")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    user = make_user(roles=("admin",))
+    login = client.post(
+        response.headers["Location"],
+        data={
+            "csrf_token": csrf_token(client),
+            "email": user.email,
+            "password": "correct horse battery",
+            "next": "/admin/users?q=x",
+        },
+    )
+    assert login.headers["Location"] == "/admin/users?q=x"
+
+
+@pytest.mark.parametrize(
+    ("roles", "access", "allowed"),
+    [
+        ({"admin"}, frozenset({"admin"}), True),
+        ({"employee"}, frozenset({"admin"}), False),
+        ({"employee", "marketer"}, frozenset({"marketer"}), True),
+        (set(), SIGNED_IN, True),
+        (set(), frozenset({"executive"}), False),
+    ],
+)
+def test_has_access_with_stub_users(roles, access, allowed):
+    class Stub:
+        is_authenticated = True
+        is_active = True
+
+        def has_role(self, *names):
+            return bool(roles.intersection(names))
+
+    assert has_access(Stub(), access) is allowed
+
+
+def test_deactivated_or_anonymous_users_have_no_access():
+    class Anonymous:
+        is_authenticated = False
+        is_active = False
+
+    class Deactivated:
+        is_authenticated = True
+        is_active = False
+
+        def has_role(self, *names):
+            return True
+
+    assert has_access(Anonymous(), PUBLIC)
+    assert not has_access(Anonymous(), SIGNED_IN)
+    assert not has_access(Deactivated(), frozenset({"admin"}))
