@@ -27,7 +27,7 @@ def create_app(config_overrides: Mapping | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(load_settings(Path(app.instance_path), overrides=config_overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if app.config.get("TRUST_PROXY_HEADERS", app.config["CHORUS_PRODUCTION"]):
+    if app.config["TRUST_PROXY_HEADERS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     db.init_app(app)

@@ -58,6 +58,7 @@ def load_settings(
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
+        "TRUST_PROXY_HEADERS": _flag(env, "CHORUS_TRUST_PROXY"),
         "BASE_URL": (env.get("CHORUS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(env.get("MAIL_PORT") or 587),
@@ -97,6 +98,11 @@ def check_production(settings: Mapping) -> None:
             f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
             "characters in production; make one with: "
             "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if not settings["BASE_URL"].startswith("https://"):
+        raise ConfigError(
+            "CHORUS_BASE_URL must be the https:// address people use to reach Chorus in "
+            "production; links in mail are built from it."
         )
     url = settings["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("sqlite"):

@@ -10,44 +10,35 @@ from advocacy.config import ConfigError, load_settings
 STRONG_KEY = "k" * 48
 
 
+PRODUCTION = {
+    "CHORUS_ENV": "production",
+    "SECRET_KEY": STRONG_KEY,
+    "DATABASE_URL": "postgres://u@db/chorus",
+    "CHORUS_BASE_URL": "https://chorus.example.com",
+}
+
+
 @pytest.mark.parametrize(
-    ("env", "message"),
+    ("change", "message"),
     [
-        ({"CHORUS_ENV": "production", "DATABASE_URL": "postgresql://db/chorus"}, "SECRET_KEY"),
-        (
-            {"CHORUS_ENV": "production", "SECRET_KEY": "short", "DATABASE_URL": "postgresql://x/y"},
-            "SECRET_KEY",
-        ),
-        (
-            {
-                "CHORUS_ENV": "production",
-                "SECRET_KEY": STRONG_KEY,
-                "DATABASE_URL": "sqlite:////tmp/chorus.db",
-            },
-            "DATABASE_URL",
-        ),
-        (
-            {"CHORUS_ENV": "production", "SECRET_KEY": STRONG_KEY, "DATABASE_URL": "sqlite://"},
-            "DATABASE_URL",
-        ),
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"DATABASE_URL": "sqlite:////tmp/chorus.db"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "sqlite://"}, "DATABASE_URL"),
+        ({"CHORUS_BASE_URL": ""}, "CHORUS_BASE_URL"),
+        ({"CHORUS_BASE_URL": "http://chorus.example.com"}, "CHORUS_BASE_URL"),
     ],
 )
-def test_production_refuses_unsafe_settings(tmp_path, env, message):
+def test_production_refuses_unsafe_settings(tmp_path, change, message):
     with pytest.raises(ConfigError, match=message):
-        load_settings(tmp_path, env)
+        load_settings(tmp_path, {**PRODUCTION, **change})
 
 
 def test_production_settings_secure_the_cookies(tmp_path):
-    settings = load_settings(
-        tmp_path,
-        {
-            "CHORUS_ENV": "production",
-            "SECRET_KEY": STRONG_KEY,
-            "DATABASE_URL": "postgres://u@db/chorus",
-        },
-    )
+    settings = load_settings(tmp_path, PRODUCTION)
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/chorus"
+    assert not (tmp_path / "secret_key").exists()
 
 
 def test_demo_mode_keeps_a_generated_secret_key_in_the_instance_folder(tmp_path):
@@ -103,6 +94,7 @@ def test_production_sends_hsts(tmp_path):
             "SECRET_KEY": STRONG_KEY,
             "INSTANCE_PATH": str(tmp_path),
             "CHORUS_PRODUCTION": True,
+            "BASE_URL": "https://chorus.example.com",
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/none",
         }
     )

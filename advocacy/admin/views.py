@@ -12,6 +12,7 @@ from advocacy.models import ROLES
 from advocacy.services import accounts, audit, users
 from advocacy.services.mail import outbox_page
 from advocacy.services.user_import import ImportRejected, import_users
+from advocacy.urls import external_url
 
 from .forms import ActionForm, DepartmentForm, ImportForm, UserForm
 
@@ -24,7 +25,7 @@ def _page_arg() -> int:
 
 
 def _invite_url(token: str) -> str:
-    return url_for("auth.accept_invitation", token=token, _external=True)
+    return external_url("auth.accept_invitation", token=token)
 
 
 def _changes(form: UserForm) -> users.UserChanges:

@@ -13,6 +13,7 @@ from advocacy.extensions import db
 from advocacy.forms import attempt, render_form
 from advocacy.services import accounts
 from advocacy.services.accounts import INVITE_PURPOSE, RESET_PURPOSE
+from advocacy.urls import external_url
 
 from .forms import ChangePasswordForm, LoginForm, LogoutForm, NewPasswordForm, ResetRequestForm
 
@@ -94,7 +95,7 @@ def reset_request():
             db.session,
             current_app.config,
             form.email.data,
-            lambda token: url_for("auth.reset_password", token=token, _external=True),
+            lambda token: external_url("auth.reset_password", token=token),
         )
         flash(
             "If that address has an account, a reset link is on its way. "
