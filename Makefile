@@ -24,7 +24,7 @@ demo: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Chorus is starting at http://$(HOST):$(PORT)  (stop with Ctrl+C)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	CHORUS_BASE_URL=$${CHORUS_BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install services
 	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered
