@@ -53,6 +53,6 @@ def seed_demo(session: Session) -> list[str]:
         session.flush()
         added.append(email)
     if added:
-        audit.record(session, "demo.seeded", subject=f"{len(added)} users", emails=added)
+        audit.record(session, "demo.seeded", subject=f"{len(added)} users")
     session.commit()
     return added
