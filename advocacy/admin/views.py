@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -114,23 +116,25 @@ def _form_data(user) -> dict:
     }
 
 
+def _button_action(action: Callable[[], object], success: Callable[[], str]) -> None:
+    """Run the action of a button form; its outcome is flashed on the page redirected to."""
+    form = ActionForm()
+    if form.validate_on_submit() and attempt(form, lambda: action() or True):
+        flash(success(), "success")
+    for message in form.form_errors:
+        flash(message, "error")
+
+
 @bp.route("/users/<int:user_id>/<any(activate, deactivate):change>", methods=["POST"])
 @roles_required("admin")
 def user_set_active(user_id: int, change: str):
     user = users.get_user(db.session, user_id)
-    form = ActionForm()
-    if form.validate_on_submit() and attempt(
-        form,
+    _button_action(
+        lambda: users.set_active(db.session, user, change == "activate", actor=current_user),
         lambda: (
-            users.set_active(db.session, user, change == "activate", actor=current_user) or True
+            f"{user.name} is {'active again' if user.active else 'deactivated and signed out'}."
         ),
-    ):
-        flash(
-            f"{user.name} is {'active again' if user.active else 'deactivated and signed out'}.",
-            "success",
-        )
-    for message in form.form_errors:
-        flash(message, "error")
+    )
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
@@ -138,12 +142,14 @@ def user_set_active(user_id: int, change: str):
 @roles_required("admin")
 def user_invite(user_id: int):
     user = users.get_user(db.session, user_id)
-    if ActionForm().validate_on_submit():
+
+    def invite() -> None:
         accounts.send_invitation(
             db.session, current_app.config, user, _invite_url, invited_by=current_user
         )
         db.session.commit()
-        flash(f"A new invitation was sent to {user.email}.", "success")
+
+    _button_action(invite, lambda: f"A new invitation was sent to {user.email}.")
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
@@ -183,10 +189,11 @@ def user_import():
 def department_list():
     form = DepartmentForm()
     if form.validate_on_submit():
-        if attempt(
+        department = attempt(
             form, lambda: users.create_department(db.session, form.name.data, actor=current_user)
-        ):
-            flash(f"Added the department {form.name.data}.", "success")
+        )
+        if department is not None:
+            flash(f"Added the department {department.name}.", "success")
             return redirect(url_for("admin.department_list"), code=303)
     return render_form(
         "admin/departments.html",

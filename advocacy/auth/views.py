@@ -80,7 +80,9 @@ def account():
             ),
         )
         if done:
-            login_user(user)  # this session carries on with the new session token
+            # This device carries on with the new session token, remembered if it was.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=remembered in request.cookies)
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("auth.account"), code=303)
     return render_form("auth/account.html", form)

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -93,8 +93,15 @@ def change_password(session: Session, user: User, current: str, new_password: st
     session.commit()
 
 
+class _ClockSigner(TimestampSigner):
+    """Signs and checks link ages with advocacy.clock, so expiry follows the one clock."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
 def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=f"chorus-{purpose}")
+    return URLSafeTimedSerializer(secret_key, salt=f"chorus-{purpose}", signer=_ClockSigner)
 
 
 def _fingerprint(user: User) -> str:
@@ -171,6 +178,12 @@ def send_invitation(
     invited_by: User,
 ) -> None:
     """Mail a link with which the user chooses a password and signs in."""
+    if not user.active:
+        raise ValidationFailed(f"{user.name} is deactivated; activate them before inviting.")
+    if user.password_hash:
+        raise ValidationFailed(
+            f"{user.name} has already chosen a password; they can reset it from the sign-in page."
+        )
     token = make_token(config["SECRET_KEY"], INVITE_PURPOSE, user)
     days = config["INVITATION_MAX_AGE"].days
     send_mail(

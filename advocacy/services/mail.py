@@ -43,15 +43,14 @@ def send_mail(session: Session, settings: MailSettings, to: str, subject: str, b
 
 
 def outbox_page(
-    session: Session, *, recipient: str | None = None, page: int = 1, per_page: int = 25
+    session: Session, *, recipient: str = "", page: int = 1, per_page: int = 25
 ) -> tuple[list[OutboxMessage], int]:
     """Outbox messages, newest first, and the total count for the filter."""
     query = select(OutboxMessage)
     count = select(func.count(OutboxMessage.id))
-    if recipient:
-        pattern = f"%{recipient.strip().lower()}%"
-        query = query.where(OutboxMessage.recipient.ilike(pattern))
-        count = count.where(OutboxMessage.recipient.ilike(pattern))
+    if recipient.strip():
+        matches = OutboxMessage.recipient.icontains(recipient.strip(), autoescape=True)
+        query, count = query.where(matches), count.where(matches)
     rows = session.scalars(
         query.order_by(OutboxMessage.id.desc()).offset((page - 1) * per_page).limit(per_page)
     )

@@ -11,14 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from advocacy.errors import ValidationFailed
-from advocacy.models import User
+from advocacy.models import Department, User
 from advocacy.services import audit
 from advocacy.services.users import (
+    MAX_DEPARTMENT_LENGTH,
     UserChanges,
     active_admin_count,
     checked_email,
     checked_name,
     checked_roles,
+    checked_text,
     department_named,
     ensure_roles,
 )
@@ -37,6 +39,14 @@ class RowError:
 
 
 @dataclass
+class ParsedFile:
+    """The good rows with the line each starts on, and which optional columns the file has."""
+
+    rows: list[tuple[int, UserChanges]]
+    columns: set[str]
+
+
+@dataclass
 class ImportResult:
     created: list[User] = field(default_factory=list)
     updated: int = 0
@@ -51,32 +61,30 @@ class ImportRejected(ValidationFailed):
         self.errors = errors
 
 
-def parse(raw: bytes) -> list[tuple[int, UserChanges]]:
-    """Rows of a users CSV with the line each starts on, or ImportRejected listing every problem."""
+def _reject(line: int, message: str) -> ImportRejected:
+    return ImportRejected([RowError(line, message)])
+
+
+def parse(raw: bytes) -> ParsedFile:
+    """Read a users CSV, or raise ImportRejected listing every problem with its line."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportRejected(
-            [RowError(1, "The file is not UTF-8 text; save it as CSV UTF-8.")]
-        ) from error
+        raise _reject(1, "The file is not UTF-8 text; save it as CSV UTF-8.") from error
     if not text.strip():
-        raise ImportRejected([RowError(1, "The file is empty.")])
+        raise _reject(1, "The file is empty.")
     try:
         dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
     header = [column.strip().lower() for column in next(reader)]
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
-        raise ImportRejected(
-            [
-                RowError(
-                    1,
-                    f"The header row needs the column(s) {', '.join(missing)}"
-                    f"; expected {', '.join(KNOWN_COLUMNS)}.",
-                )
-            ]
+        raise _reject(
+            1,
+            f"The header row needs the column(s) {', '.join(missing)}; "
+            f"expected {', '.join(KNOWN_COLUMNS)}.",
         )
     rows: list[tuple[int, UserChanges]] = []
     errors: list[RowError] = []
@@ -85,62 +93,55 @@ def parse(raw: bytes) -> list[tuple[int, UserChanges]]:
     try:
         for record in reader:
             if any(cell.strip() for cell in record):
-                _check_row(header, record, line, rows, errors, seen)
+                problem = _check_row(header, record, line, rows, seen)
+                if problem:
+                    errors.append(RowError(line, problem))
             line = reader.line_num + 1
             if len(rows) + len(errors) > MAX_ROWS:
-                raise ImportRejected(
-                    [
-                        RowError(
-                            line,
-                            f"The file has more than {MAX_ROWS} rows; split it into smaller files.",
-                        )
-                    ]
-                )
+                raise _reject(line, f"The file has more than {MAX_ROWS} rows; split it up.")
     except csv.Error as error:
-        errors.append(RowError(line, f"The CSV cannot be read here: {error}."))
+        errors.append(RowError(line, f"The CSV cannot be read from here on: {error}."))
     if errors:
         raise ImportRejected(errors)
     if not rows:
-        raise ImportRejected([RowError(2, "The file has a header but no users.")])
-    return rows
+        raise _reject(2, "The file has a header but no users.")
+    return ParsedFile(rows, set(header) & set(KNOWN_COLUMNS))
 
 
-def _check_row(header, record, line, rows, errors, seen) -> None:
+def _check_row(header, record, line, rows, seen) -> str | None:
+    """Add a good row to `rows`; return what is wrong with a bad one."""
     if len(record) != len(header):
-        errors.append(RowError(line, f"Expected {len(header)} values, found {len(record)}."))
-        return
-    values = dict(zip(header, (cell.strip() for cell in record), strict=True))
+        return f"Expected {len(header)} values, found {len(record)}."
+    values = dict(zip(header, record, strict=True))
     problems = []
-    try:
-        email = checked_email(values["email"])
-    except ValidationFailed as error:
-        problems.append(str(error))
-        email = ""
+    email = name = department = ""
+    roles = {r.lower() for r in _ROLE_SEPARATORS.split(values.get("roles", "")) if r}
+    checks = [
+        lambda: checked_email(values["email"]),
+        lambda: checked_name(values["name"]),
+        lambda: checked_roles(roles),
+        lambda: checked_text(
+            values.get("department", ""), "department name", MAX_DEPARTMENT_LENGTH
+        ),
+    ]
+    results = []
+    for check in checks:
+        try:
+            results.append(check())
+        except ValidationFailed as error:
+            problems.append(str(error))
+            results.append("")
+    email, name, _, department = results
     if email and email in seen:
         problems.append(f"{email} appears again (first on line {seen[email]}).")
-    try:
-        name = checked_name(values["name"])
-    except ValidationFailed as error:
-        problems.append(str(error))
-    roles = {r.lower() for r in _ROLE_SEPARATORS.split(values.get("roles", "")) if r}
-    try:
-        checked_roles(roles)
-    except ValidationFailed as error:
-        problems.append(str(error))
-    department = values.get("department", "")
-    if len(department) > 120:
-        problems.append("A department name may have at most 120 characters.")
     if problems:
-        errors.append(RowError(line, " ".join(problems)))
-        return
+        return " ".join(problems)
     seen[email] = line
     rows.append((line, UserChanges(email, name, department or None, roles or set(DEFAULT_ROLES))))
+    return None
 
 
-def import_users(session: Session, raw: bytes, *, actor: User, filename: str = "") -> ImportResult:
-    """Create new users and update existing ones from a CSV file, all or nothing."""
-    rows = parse(raw)
-    emails = [changes.email for _, changes in rows]
+def _existing_users(session: Session, emails: list[str]) -> dict[str, User]:
     existing: dict[str, User] = {}
     for start in range(0, len(emails), 1000):
         for user in session.scalars(
@@ -149,39 +150,55 @@ def import_users(session: Session, raw: bytes, *, actor: User, filename: str = "
             .options(selectinload(User.roles), selectinload(User.department))
         ):
             existing[user.email] = user
+    return existing
+
+
+def import_users(session: Session, raw: bytes, *, actor: User, filename: str = "") -> ImportResult:
+    """Create new users and update existing ones from a CSV file, all or nothing.
+
+    A column the file leaves out (department, roles) leaves that value of existing
+    people as it is."""
+    parsed = parse(raw)
+    existing = _existing_users(session, [changes.email for _, changes in parsed.rows])
     role_rows = ensure_roles(session)
-    departments: dict[str, object] = {}
+    departments: dict[str, Department | None] = {}
     result = ImportResult()
-    for _line, changes in rows:
+    for _line, changes in parsed.rows:
         key = (changes.department or "").lower()
         if key not in departments:
             departments[key] = department_named(session, changes.department)
-        department = departments[key]
-        roles = [role_rows[name] for name in sorted(changes.roles)]
         user = existing.get(changes.email)
         if user is None:
-            user = User(email=changes.email, name=changes.name, department=department, roles=roles)
+            user = User(email=changes.email, name=changes.name)
             session.add(user)
             result.created.append(user)
-        elif (user.name, user.department, user.role_names) == (
-            changes.name,
-            department,
-            changes.roles,
-        ):
-            result.unchanged += 1
-        else:
-            user.name, user.department, user.roles = changes.name, department, roles
+        department = (
+            departments[key]
+            if "department" in parsed.columns or user in result.created
+            else user.department
+        )
+        role_names = (
+            changes.roles
+            if "roles" in parsed.columns or user in result.created
+            else user.role_names
+        )
+        if user not in result.created:
+            if (user.name, user.department, user.role_names) == (
+                changes.name,
+                department,
+                role_names,
+            ):
+                result.unchanged += 1
+                continue
             result.updated += 1
+        user.name, user.department = changes.name, department
+        user.roles = [role_rows[name] for name in sorted(role_names)]
     session.flush()
     if active_admin_count(session) == 0:
-        raise ImportRejected(
-            [
-                RowError(
-                    1,
-                    "The file would leave Chorus without an active admin; "
-                    "keep the admin role on at least one account.",
-                )
-            ]
+        raise _reject(
+            1,
+            "The file would leave Chorus without an active admin; "
+            "keep the admin role on at least one account.",
         )
     audit.record(
         session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -14,6 +15,7 @@ from advocacy.services import audit
 from advocacy.services.accounts import end_all_sessions, find_by_email, normalize_email
 
 MAX_NAME_LENGTH = 200
+MAX_DEPARTMENT_LENGTH = 120
 
 
 @dataclass
@@ -43,12 +45,20 @@ def checked_roles(names: set[str]) -> set[str]:
     return set(names)
 
 
+def checked_text(value: str, what: str, max_length: int) -> str:
+    """Spaces tidied; no control characters (PostgreSQL refuses NUL, and they hide text)."""
+    value = " ".join(value.split())
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValidationFailed(f"The {what} contains control characters; type it again.")
+    if len(value) > max_length:
+        raise ValidationFailed(f"A {what} may have at most {max_length} characters.")
+    return value
+
+
 def checked_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = checked_text(name, "name", MAX_NAME_LENGTH)
     if not name:
         raise ValidationFailed("Give the person's name.")
-    if len(name) > MAX_NAME_LENGTH:
-        raise ValidationFailed(f"A name may have at most {MAX_NAME_LENGTH} characters.")
     return name
 
 
@@ -63,15 +73,15 @@ def ensure_roles(session: Session) -> dict[str, Role]:
 
 
 def department_named(session: Session, name: str | None) -> Department | None:
-    """The department with this name, created if new; None for an empty name."""
-    name = " ".join((name or "").split())
+    """The department with this name (in any case), created if new; None for an empty name."""
+    name = checked_text(name or "", "department name", MAX_DEPARTMENT_LENGTH)
     if not name:
         return None
     department = session.scalar(
         select(Department).where(func.lower(Department.name) == name.lower())
     )
     if department is None:
-        department = Department(name=name[:120])
+        department = Department(name=name)
         session.add(department)
     return department
 
@@ -100,8 +110,13 @@ def search_users(
     """A page of users matching the filters, ordered by name, and the total count."""
     conditions = []
     if text.strip():
-        pattern = f"%{text.strip().lower()}%"
-        conditions.append(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
+        needle = text.strip().lower()
+        conditions.append(
+            or_(
+                func.lower(User.name).contains(needle, autoescape=True),
+                User.email.contains(needle, autoescape=True),
+            )
+        )
     if role:
         conditions.append(User.roles.any(Role.name == role))
     if department_id:
@@ -165,6 +180,15 @@ def create_user(session: Session, changes: UserChanges, *, actor: User | None) -
     return user
 
 
+def _snapshot(user: User) -> dict:
+    return {
+        "name": user.name,
+        "email": user.email,
+        "roles": sorted(role.name for role in user.roles),
+        "department": user.department.name if user.department else None,
+    }
+
+
 def update_user(session: Session, user: User, changes: UserChanges, *, actor: User) -> None:
     email = checked_email(changes.email)
     other = find_by_email(session, email)
@@ -172,21 +196,13 @@ def update_user(session: Session, user: User, changes: UserChanges, *, actor: Us
         raise ValidationFailed(f"There is already an account for {email}.")
     roles = checked_roles(changes.roles)
     _keep_an_admin(session, user, losing_admin="admin" not in roles)
-    before = {
-        "email": user.email,
-        "roles": sorted(user.role_names),
-        "department": user.department.name if user.department else None,
-    }
+    before = _snapshot(user)
     role_rows = ensure_roles(session)
     user.email = email
     user.name = checked_name(changes.name)
     user.department = department_named(session, changes.department)
     user.roles = [role_rows[name] for name in sorted(roles)]
-    after = {
-        "email": user.email,
-        "roles": sorted(roles),
-        "department": user.department.name if user.department else None,
-    }
+    after = _snapshot(user)
     if before["email"] != after["email"]:
         end_all_sessions(user)
     audit.record(
@@ -212,7 +228,7 @@ def set_active(session: Session, user: User, active: bool, *, actor: User) -> No
 
 
 def create_department(session: Session, name: str, *, actor: User) -> Department:
-    name = " ".join(name.split())
+    name = checked_text(name, "department name", MAX_DEPARTMENT_LENGTH)
     if not name:
         raise ValidationFailed("Give the department a name.")
     if session.scalar(select(Department).where(func.lower(Department.name) == name.lower())):
