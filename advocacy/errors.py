@@ -5,6 +5,7 @@ class ChorusError(Exception):
     """Base of every domain error; its message is safe to show to the user."""
 
     status_code = 400
+    title: str | None = None  # the error page's heading; None uses the status's own
 
 
 class ValidationFailed(ChorusError):
@@ -29,3 +30,5 @@ class LoginThrottled(ChorusError):
 
 class InvalidToken(ChorusError):
     """A reset or invitation link that is wrong, used or expired."""
+
+    title = "This link cannot be used"

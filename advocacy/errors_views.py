@@ -32,10 +32,13 @@ MESSAGES = {
 }
 
 
-def _page(status: int, message: str | None = None):
-    title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+def _page(status: int, message: str | None = None, title: str | None = None):
+    default_title, default = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     body = render_template(
-        "errors/error.html", status=status, title=title, message=message or default
+        "errors/error.html",
+        status=status,
+        title=title or default_title,
+        message=message or default,
     )
     return body, status
 
@@ -58,7 +61,7 @@ def handle_csrf(error: CSRFError):
 def handle_domain(error: ChorusError):
     """A domain error that no form caught: its message on an error page, with its status."""
     db.session.rollback()
-    body, status = _page(error.status_code, str(error))
+    body, status = _page(error.status_code, str(error), error.title)
     if isinstance(error, LoginThrottled):
         return body, status, {"Retry-After": str(error.retry_after_seconds)}
     return body, status
