@@ -44,7 +44,9 @@ def _register_blueprints(app: Flask) -> None:
     from advocacy.admin.views import bp as admin_bp
     from advocacy.auth.views import bp as auth_bp
     from advocacy.core.views import bp as core_bp
+    from advocacy.training.views import bp as training_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(training_bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 
@@ -52,6 +54,64 @@ def seed_demo() -> None:
         click.echo(f"  {email:<24} {', '.join(roles)}")
 
 
+@click.group("courses")
+def courses_group() -> None:
+    """Training courses kept as files (course.yaml, Markdown modules, a question bank)."""
+
+
+@courses_group.command("import")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def import_course(path: Path) -> None:
+    """Load or update the course in PATH; any problem is listed and nothing changes."""
+    from advocacy.services.courses import import_course as store
+    from training.course_files import CourseInvalid, load_course
+
+    try:
+        spec = load_course(path)
+        version, created = store(db.session, spec)
+        db.session.commit()
+    except CourseInvalid as invalid:
+        for error in invalid.errors:
+            click.echo(f"{path / error}" if ":" in error else error, err=True)
+        raise click.ClickException(f"{invalid} Nothing was imported.") from invalid
+    except ValidationFailed as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error} Nothing was imported.") from error
+    if created:
+        click.echo(
+            f"Imported {spec.title} version {version.version}: {len(spec.modules)} "
+            f"modules, {len(spec.questions)} questions. It is now the current version."
+        )
+    else:
+        click.echo(f"{spec.title} version {version.version} is already imported; nothing changed.")
+
+
+@click.group("certificates")
+def certificates_group() -> None:
+    """Certificates: expiry reminders."""
+
+
+@certificates_group.command("remind")
+@click.option("--days", default=30, show_default=True, help="Remind this many days ahead.")
+def remind(days: int) -> None:
+    """Mail holders whose certificate expires within DAYS (each certificate once)."""
+    from flask import current_app
+
+    from advocacy.services.certificates import send_expiry_reminders
+    from advocacy.urls import external_url
+
+    with current_app.test_request_context():
+        sent = send_expiry_reminders(
+            db.session,
+            current_app.config,
+            lambda slug: external_url("training.course", slug=slug),
+            days=days,
+        )
+    click.echo(f"Sent {sent} reminder(s).")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(courses_group)
+    app.cli.add_command(certificates_group)

@@ -7,11 +7,18 @@ from typing import TypeVar
 
 from flask import render_template, request
 from flask_wtf import FlaskForm
+from wtforms import SubmitField
 
 from advocacy.errors import ValidationFailed
 from advocacy.extensions import db
 
 Result = TypeVar("Result")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: a POST carrying only its CSRF token."""
+
+    submit = SubmitField()
 
 
 def attempt(form: FlaskForm, action: Callable[[], Result]) -> Result | None:

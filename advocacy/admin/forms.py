@@ -42,9 +42,3 @@ class ImportForm(FlaskForm):
 class DepartmentForm(FlaskForm):
     name = StringField("New department", validators=[DataRequired(), Length(max=120)])
     submit = SubmitField("Add department")
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: a POST with its CSRF token and nothing else."""
-
-    submit = SubmitField()

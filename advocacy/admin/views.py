@@ -9,14 +9,14 @@ from flask_login import current_user
 
 from advocacy.authz import roles_required
 from advocacy.extensions import db
-from advocacy.forms import attempt, render_form
+from advocacy.forms import ActionForm, attempt, render_form
 from advocacy.models import ROLES
 from advocacy.services import accounts, audit, users
 from advocacy.services.mail import outbox_page
 from advocacy.services.user_import import ImportRejected, import_users
 from advocacy.urls import external_url
 
-from .forms import ActionForm, DepartmentForm, ImportForm, UserForm
+from .forms import DepartmentForm, ImportForm, UserForm
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PER_PAGE = 25

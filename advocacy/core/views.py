@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template
+from flask_login import current_user
 from sqlalchemy import text
 
 from advocacy import __version__
 from advocacy.authz import public, signed_in
 from advocacy.extensions import db
+from training.gating import may_share
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
@@ -15,7 +17,7 @@ bp = Blueprint("core", __name__, template_folder="templates")
 @bp.route("/")
 @signed_in
 def home():
-    return render_template("core/home.html")
+    return render_template("core/home.html", sharing=may_share(current_user))
 
 
 def _redis_status() -> str:

@@ -2,6 +2,31 @@
 
 from advocacy.models.audit import AuditEvent
 from advocacy.models.mail import OutboxMessage
+from advocacy.models.training import (
+    Attempt,
+    AttemptGrant,
+    Certification,
+    Course,
+    CourseVersion,
+    Module,
+    ModuleCompletion,
+    Question,
+)
 from advocacy.models.user import ROLES, Department, Role, User
 
-__all__ = ["ROLES", "AuditEvent", "Department", "OutboxMessage", "Role", "User"]
+__all__ = [
+    "ROLES",
+    "Attempt",
+    "AttemptGrant",
+    "AuditEvent",
+    "Certification",
+    "Course",
+    "CourseVersion",
+    "Department",
+    "Module",
+    "ModuleCompletion",
+    "OutboxMessage",
+    "Question",
+    "Role",
+    "User",
+]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from advocacy.models import User
+import training
+from advocacy import clock
+from advocacy.models import Certification, User
 from advocacy.services import audit
 from advocacy.services.accounts import find_by_email
+from advocacy.services.assessment import issue_certificate
+from advocacy.services.courses import import_course
 from advocacy.services.passwords import hash_password
 from advocacy.services.users import department_named, ensure_roles
+from training.course_files import load_course
 
 DEMO_PASSWORD = "chorus-demo"
 DEPARTMENTS = ("Marketing", "Sales", "Engineering", "Finance", "People")
@@ -18,7 +27,17 @@ DEMO_LOGINS = (
     ("marketer@example.com", "Mona Marketer", "Marketing", ("marketer", "employee")),
     ("employee@example.com", "Eli Employee", "Sales", ("employee",)),
     ("executive@example.com", "Eva Executive", "Finance", ("executive",)),
+    ("advocate@example.com", "Avery Advocate", "Sales", ("employee",)),
 )
+DEFAULT_COURSE = Path(training.__file__).resolve().parent / "courses" / "social-media-essentials"
+# Who holds a certificate in the demo, and how many days ago it was issued.
+CERTIFIED_DAYS_AGO = {
+    "advocate@example.com": 20,
+    "priya.shah@example.com": 90,
+    "tom.becker@example.com": 200,
+    "mei.lin@example.com": 340,
+    "samuel.okafor@example.com": 400,  # expired: shows up as such in the reports
+}
 COLLEAGUES = (
     ("priya.shah@example.com", "Priya Shah", "Engineering"),
     ("tom.becker@example.com", "Tom Becker", "Sales"),
@@ -54,5 +73,18 @@ def seed_demo(session: Session) -> list[str]:
         added.append(email)
     if added:
         audit.record(session, "demo.seeded", subject=f"{len(added)} users")
+    _certify_some(session)
     session.commit()
     return added
+
+
+def _certify_some(session: Session) -> None:
+    """Load the default course and certify a few colleagues, so reports have something to show."""
+    version, _ = import_course(session, load_course(DEFAULT_COURSE))
+    for email, days_ago in CERTIFIED_DAYS_AGO.items():
+        user = find_by_email(session, email)
+        if user is None or session.scalar(
+            select(Certification.id).where(Certification.user_id == user.id).limit(1)
+        ):
+            continue
+        issue_certificate(session, user, version, issued_at=clock.now() - timedelta(days=days_ago))
