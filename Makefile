@@ -27,15 +27,15 @@ demo: install
 	CHORUS_BASE_URL=$${CHORUS_BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install services
-	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered
-	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) $(BIN)/python -m pytest -q
+	scripts/pytest.sh --cov --cov-report=term:skip-covered
+	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) scripts/pytest.sh -q
 	$(BIN)/ruff check .
 
 test-sqlite: install
-	$(BIN)/python -m pytest
+	scripts/pytest.sh
 
 test-postgres: install services
-	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) $(BIN)/python -m pytest
+	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) scripts/pytest.sh
 
 lint: install
 	$(BIN)/ruff check .

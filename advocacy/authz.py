@@ -7,7 +7,7 @@ declaration, so a view that forgets one is closed, not open.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, redirect, request, url_for
@@ -77,7 +77,3 @@ def enforce_access() -> object | None:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(401)
     abort(403)
-
-
-def roles_in(user) -> Iterable[str]:
-    return sorted(user.role_names) if getattr(user, "is_authenticated", False) else []

@@ -44,6 +44,12 @@ def create_admin(email: str, name: str, password: str) -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Load the demo company and its logins (safe to run again: adds only what is missing)."""
+    from flask import current_app
+
+    if current_app.config["CHORUS_PRODUCTION"]:
+        raise click.ClickException(
+            "seed-demo adds accounts with a published password; it does not run in production."
+        )
     from advocacy.services.demo import DEMO_LOGINS, DEMO_PASSWORD
     from advocacy.services.demo import seed_demo as load
 

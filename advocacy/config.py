@@ -39,6 +39,16 @@ def _demo_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _number(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}.") from error
+
+
 def load_settings(
     instance_path: Path, env: Mapping[str, str] | None = None, overrides: Mapping | None = None
 ) -> dict:
@@ -61,13 +71,13 @@ def load_settings(
         "TRUST_PROXY_HEADERS": _flag(env, "CHORUS_TRUST_PROXY"),
         "BASE_URL": (env.get("CHORUS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
-        "MAIL_PORT": int(env.get("MAIL_PORT") or 587),
+        "MAIL_PORT": _number(env, "MAIL_PORT", 587),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag(env, "MAIL_USE_TLS", default=True),
         "MAIL_FROM": env.get("MAIL_FROM") or "Chorus <chorus@localhost>",
-        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES") or 5),
-        "LOGIN_FAILURE_WINDOW": timedelta(minutes=int(env.get("LOGIN_FAILURE_MINUTES") or 15)),
+        "LOGIN_MAX_FAILURES": _number(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_FAILURE_WINDOW": timedelta(minutes=_number(env, "LOGIN_FAILURE_MINUTES", 15)),
         "PASSWORD_RESET_MAX_AGE": timedelta(hours=2),
         "INVITATION_MAX_AGE": timedelta(days=7),
         "SESSION_COOKIE_HTTPONLY": True,

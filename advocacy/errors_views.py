@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -47,7 +47,10 @@ def handle_http(error: HTTPException):
     status = error.code or 500
     if status >= 500:
         return handle_unexpected(error)
-    return _page(status)
+    body, status = _page(status)
+    # Keep what the exception says beyond its page, such as a 405's Allow header.
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return body, status, headers
 
 
 def handle_csrf(error: CSRFError):
@@ -68,10 +71,8 @@ def handle_domain(error: ChorusError):
 
 
 def handle_unexpected(error: Exception):
+    """Flask has already logged the exception; the person sees a plain apology."""
     db.session.rollback()
-    original = getattr(error, "original_exception", None) or error
-    if not isinstance(original, HTTPException):
-        current_app.logger.exception("Unhandled error", exc_info=original)
     return _page(500)
 
 

@@ -13,6 +13,20 @@ from advocacy.errors import ValidationFailed
 from advocacy.extensions import db
 
 Result = TypeVar("Result")
+MAX_ID = 2**31 - 1
+MAX_PAGE = 10_000
+
+
+def id_arg(name: str) -> int | None:
+    """A query-string id (`?department=3`); anything that is not a plausible id is None."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 1 <= value <= MAX_ID else None
+
+
+def page_arg() -> int:
+    """The `?page=` number, kept between 1 and MAX_PAGE."""
+    value = request.args.get("page", 1, type=int) or 1
+    return min(max(1, value), MAX_PAGE)
 
 
 class ActionForm(FlaskForm):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
-from flask_login import LoginManager
+from flask import Flask, Response, abort, current_app, request
+from flask_login import LoginManager, current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -11,6 +11,7 @@ from advocacy.authz import enforce_access
 from advocacy.extensions import db
 from advocacy.models import User
 
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -49,6 +50,22 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_nul_characters() -> None:
+    """No text in Chorus contains NUL; PostgreSQL cannot store it. Refuse it everywhere."""
+    values = [*request.args.values(), *(request.view_args or {}).values()]
+    if request.method == "POST" and request.mimetype in FORM_TYPES:
+        values.extend(request.form.values())
+    if any("\x00" in str(value) for value in values):
+        abort(400)
+
+
+def no_store_for_signed_in(response: Response) -> Response:
+    """Pages for a signed-in person (reset links in the outbox, reports) stay out of caches."""
+    if current_user.is_authenticated:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def init_app(app: Flask, login_manager: LoginManager) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
@@ -56,5 +73,7 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.before_request(refuse_nul_characters)
     app.before_request(enforce_access)
     app.after_request(add_security_headers)
+    app.after_request(no_store_for_signed_in)

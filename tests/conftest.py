@@ -156,7 +156,15 @@ def login_as(client: FlaskClient, make_user) -> Callable[..., User]:
     return login
 
 
-SAMPLE_ARGS = {"token": "not-a-real-token", "change": "deactivate", "filename": "css/chorus.css"}
+SAMPLE_ARGS = {
+    "token": "not-a-real-token",
+    "change": "deactivate",
+    "filename": "css/chorus.css",
+    "user_id": 999_999,  # tests swap in a real user: see TARGET_USER_PATH
+    "slug": "no-such-course",
+    "number": "CH-NONE-NONE",
+}
+TARGET_USER_PATH = "/users/999999"
 
 
 def all_routes(app: Flask) -> list[tuple[str, str, str]]:
@@ -164,7 +172,7 @@ def all_routes(app: Flask) -> list[tuple[str, str, str]]:
     routes = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            args = {name: SAMPLE_ARGS.get(name, 0) for name in rule.arguments}
+            args = {name: SAMPLE_ARGS.get(name, 1) for name in rule.arguments}
             url = app.url_for(rule.endpoint, **args) if args else rule.rule
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 routes.append((rule.endpoint, method, url))

@@ -6,7 +6,7 @@ import pytest
 
 from advocacy.authz import PUBLIC, SIGNED_IN, access_of, has_access
 from advocacy.models import ROLES
-from tests.conftest import all_routes, csrf_token, sign_in
+from tests.conftest import TARGET_USER_PATH, all_routes, csrf_token, sign_in
 
 WHO = ("anonymous", "no-role", *ROLES)
 
@@ -47,7 +47,7 @@ def test_route_matrix(app, client, make_user, who):
         assert sign_in(client, user.email).status_code == 303
     problems = []
     for endpoint, method, url in all_routes(app):
-        url = url.replace("/users/0", f"/users/{target.id}")
+        url = url.replace(TARGET_USER_PATH, f"/users/{target.id}")
         access = access_of(app, endpoint)
         data = {"csrf_token": csrf_token(client)} if method == "POST" else None
         with client.open(url, method=method, data=data) as response:

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from advocacy.extensions import db
 from advocacy.models import AuditEvent, User
-from tests.conftest import CSRF_RE, all_routes
+from tests.conftest import CSRF_RE, TARGET_USER_PATH, all_routes
 
 
 def _state() -> tuple:
@@ -19,7 +19,7 @@ def test_every_post_route_refuses_a_missing_token(app, client, login_as, make_us
     posts = [(url, endpoint) for endpoint, method, url in all_routes(app) if method == "POST"]
     assert posts, "the app has forms"
     for url, _endpoint in posts:
-        url = url.replace("/users/0", f"/users/{target.id}")
+        url = url.replace(TARGET_USER_PATH, f"/users/{target.id}")
         response = client.post(
             url,
             data={

@@ -71,3 +71,15 @@ def test_without_a_server_mail_waits_in_the_outbox(app):
         "Hello",
         "Body text",
     )
+
+
+def test_a_failing_mail_server_keeps_the_message_and_says_nothing_more(app, client, make_user):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_USE_TLS=False)
+    user = make_user("ana@example.com")
+
+    known = post_form(client, "/reset", {"email": user.email})
+    unknown = post_form(client, "/reset", {"email": "nobody@example.com"})
+
+    assert known.status_code == unknown.status_code == 303
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.recipient == "ana@example.com" and "/reset/" in message.body

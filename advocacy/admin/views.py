@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from advocacy.authz import roles_required
 from advocacy.extensions import db
-from advocacy.forms import ActionForm, attempt, render_form
+from advocacy.forms import ActionForm, attempt, id_arg, page_arg, render_form
 from advocacy.models import ROLES
 from advocacy.services import accounts, audit, users
 from advocacy.services.mail import outbox_page
@@ -20,10 +20,6 @@ from .forms import DepartmentForm, ImportForm, UserForm
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PER_PAGE = 25
-
-
-def _page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
 
 
 def _invite_url(token: str) -> str:
@@ -45,10 +41,10 @@ def user_list():
     filters = {
         "text": request.args.get("q", "")[:200],
         "role": request.args.get("role", "") if request.args.get("role") in ROLES else "",
-        "department_id": request.args.get("department", type=int),
+        "department_id": id_arg("department"),
         "status": request.args.get("status", ""),
     }
-    page = _page_arg()
+    page = page_arg()
     people, total = users.search_users(db.session, **filters, page=page, per_page=PER_PAGE)
     return render_template(
         "admin/users.html",
@@ -85,7 +81,7 @@ def user_new():
     )
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
 def user_edit(user_id: int):
     user = users.get_user(db.session, user_id)
@@ -125,7 +121,7 @@ def _button_action(action: Callable[[], object], success: Callable[[], str]) -> 
         flash(message, "error")
 
 
-@bp.route("/users/<int:user_id>/<any(activate, deactivate):change>", methods=["POST"])
+@bp.route("/users/<id:user_id>/<any(activate, deactivate):change>", methods=["POST"])
 @roles_required("admin")
 def user_set_active(user_id: int, change: str):
     user = users.get_user(db.session, user_id)
@@ -138,7 +134,7 @@ def user_set_active(user_id: int, change: str):
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 
-@bp.route("/users/<int:user_id>/invite", methods=["POST"])
+@bp.route("/users/<id:user_id>/invite", methods=["POST"])
 @roles_required("admin")
 def user_invite(user_id: int):
     user = users.get_user(db.session, user_id)
@@ -206,7 +202,7 @@ def department_list():
 @bp.route("/outbox")
 @roles_required("admin")
 def outbox():
-    page = _page_arg()
+    page = page_arg()
     recipient = request.args.get("to", "")[:254]
     messages, total = outbox_page(db.session, recipient=recipient, page=page, per_page=PER_PAGE)
     return render_template(
@@ -223,7 +219,7 @@ def outbox():
 @bp.route("/audit")
 @roles_required("admin")
 def audit_log():
-    page = _page_arg()
+    page = page_arg()
     action = request.args.get("action", "")[:64]
     events, has_next = audit.recent(db.session, action=action or None, page=page)
     return render_template(

@@ -59,10 +59,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
-    if LogoutForm().validate_on_submit():
-        accounts.logout(db.session, current_user._get_current_object())
-        logout_user()
-        flash("You are signed out.", "info")
+    """CSRFProtect has checked the form's token before this runs."""
+    accounts.logout(db.session, current_user._get_current_object())
+    logout_user()
+    flash("You are signed out.", "info")
     return redirect(url_for("auth.login"), code=303)
 
 
@@ -75,7 +75,9 @@ def account():
         done = attempt(
             form,
             lambda: (
-                accounts.change_password(db.session, user, form.current.data, form.password.data)
+                accounts.change_password(
+                    db.session, current_app.config, user, form.current.data, form.password.data
+                )
                 or True
             ),
         )
@@ -110,18 +112,19 @@ def reset_request():
 
 def _set_password_page(purpose: str, token: str, template: str, done_message: str):
     config = current_app.config
-    max_age = config["PASSWORD_RESET_MAX_AGE" if purpose == RESET_PURPOSE else "INVITATION_MAX_AGE"]
-    user = accounts.user_for_token(db.session, config["SECRET_KEY"], purpose, token, max_age)
+    user = accounts.user_for_token(
+        db.session, config["SECRET_KEY"], purpose, token, accounts.max_age_for(config, purpose)
+    )
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user = attempt(
+        signed_up = attempt(
             form,
             lambda: accounts.complete_with_token(
                 db.session, config, purpose, token, form.password.data
             ),
         )
-        if user is not None:
-            login_user(user)
+        if signed_up is not None:
+            login_user(signed_up)
             flash(done_message, "success")
             return redirect(url_for("core.home"), code=303)
     return render_form(template, form, user=user)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advocacy import clock
@@ -29,7 +29,8 @@ def normalize_email(email: str) -> str:
 
 
 def find_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+    """Emails are stored normalized (lowercase), so this is one indexed lookup."""
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
 def check_not_throttled(session: Session, config: Mapping, email: str, ip: str | None) -> None:
@@ -85,8 +86,20 @@ def set_password(session: Session, user: User, new_password: str) -> None:
     end_all_sessions(user)
 
 
-def change_password(session: Session, user: User, current: str, new_password: str) -> None:
+def change_password(
+    session: Session, config: Mapping, user: User, current: str, new_password: str
+) -> None:
+    """A wrong current password counts as a failed sign-in, so guessing is throttled too."""
+    check_not_throttled(session, config, user.email, audit.client_ip())
     if not verify_password(user.password_hash, current):
+        audit.record(
+            session,
+            "login.failed",
+            actor=user,
+            subject=user.email,
+            reason="wrong current password on password change",
+        )
+        session.commit()
         raise ValidationFailed("Your current password is not right.")
     set_password(session, user, new_password)
     audit.record(session, "password.changed", actor=user, subject=user.email)
@@ -105,8 +118,14 @@ def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
 
 
 def _fingerprint(user: User) -> str:
-    """Changes when the password does, so a link works once."""
-    return hashlib.sha256((user.password_hash or "unset").encode()).hexdigest()[:16]
+    """Changes when the password, the email or the session token does: a link works once,
+    and a link mailed to an address that was then corrected no longer works."""
+    state = f"{user.password_hash or 'unset'}|{user.email}|{user.session_token}"
+    return hashlib.sha256(state.encode()).hexdigest()[:24]
+
+
+def max_age_for(config: Mapping, purpose: str) -> timedelta:
+    return config["PASSWORD_RESET_MAX_AGE" if purpose == RESET_PURPOSE else "INVITATION_MAX_AGE"]
 
 
 def make_token(secret_key: str, purpose: str, user: User) -> str:
@@ -160,8 +179,9 @@ def complete_with_token(
     session: Session, config: Mapping, purpose: str, token: str, new_password: str
 ) -> User:
     """Set the password from a reset or invitation link; the link cannot be used again."""
-    max_age = config["PASSWORD_RESET_MAX_AGE" if purpose == RESET_PURPOSE else "INVITATION_MAX_AGE"]
-    user = user_for_token(session, config["SECRET_KEY"], purpose, token, max_age)
+    user = user_for_token(
+        session, config["SECRET_KEY"], purpose, token, max_age_for(config, purpose)
+    )
     set_password(session, user, new_password)
     action = "password.reset" if purpose == RESET_PURPOSE else "invitation.accepted"
     audit.record(session, action, actor=user, subject=user.email)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 from collections.abc import Mapping
 from email.message import EmailMessage
@@ -10,6 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from advocacy.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
 
 
 class MailSettings:
@@ -25,10 +28,20 @@ class MailSettings:
 
 
 def send_mail(session: Session, settings: MailSettings, to: str, subject: str, body: str) -> None:
-    """Deliver one plain-text message; without SMTP it waits in the outbox."""
-    if not settings.server:
-        session.add(OutboxMessage(recipient=to, subject=subject, body=body))
-        return
+    """Deliver one plain-text message; without SMTP, or when SMTP fails, it waits in the outbox.
+
+    Falling back instead of failing means a request never breaks (or reveals anything)
+    because the mail server is down; the admin finds the message in the outbox."""
+    if settings.server:
+        try:
+            _send_smtp(settings, to, subject, body)
+            return
+        except (OSError, smtplib.SMTPException) as error:
+            logger.error("SMTP delivery to %s failed (%s); kept in the outbox", to, error)
+    session.add(OutboxMessage(recipient=to, subject=subject, body=body))
+
+
+def _send_smtp(settings: MailSettings, to: str, subject: str, body: str) -> None:
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to

@@ -23,6 +23,7 @@ from advocacy.services.users import (
     checked_text,
     department_named,
     ensure_roles,
+    snapshot,
 )
 
 REQUIRED_COLUMNS = ("email", "name")
@@ -74,18 +75,18 @@ def parse(raw: bytes) -> ParsedFile:
     if not text.strip():
         raise _reject(1, "The file is empty.")
     try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+        first_line = next(line for line in text.splitlines() if line.strip())
+        dialect = csv.Sniffer().sniff(first_line, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
-    header = [column.strip().lower() for column in next(reader)]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        raise _reject(
-            1,
-            f"The header row needs the column(s) {', '.join(missing)}; "
-            f"expected {', '.join(KNOWN_COLUMNS)}.",
-        )
+    try:
+        header = next((r for r in reader if any(cell.strip() for cell in r)), [])
+    except csv.Error as error:
+        raise _reject(reader.line_num, f"The header row cannot be read: {error}.") from error
+    header_line = reader.line_num
+    header = [column.strip().lower() for column in header]
+    _check_header(header, header_line)
     rows: list[tuple[int, UserChanges]] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
@@ -106,6 +107,26 @@ def parse(raw: bytes) -> ParsedFile:
     if not rows:
         raise _reject(2, "The file has a header but no users.")
     return ParsedFile(rows, set(header) & set(KNOWN_COLUMNS))
+
+
+def _check_header(header: list[str], line: int) -> None:
+    """Refuse columns Chorus does not know (a typo such as `role` would drop data silently)."""
+    problems = []
+    unknown = [column for column in header if column not in KNOWN_COLUMNS]
+    if unknown:
+        problems.append(f"unknown column(s) {', '.join(unknown) or '(empty)'}")
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        problems.append(f"column(s) {', '.join(repeated)} appear more than once")
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        problems.append(f"the column(s) {', '.join(missing)} are missing")
+    if problems:
+        raise _reject(
+            line,
+            f"The header row has {'; '.join(problems)}. "
+            f"Use the columns {', '.join(KNOWN_COLUMNS)} (department and roles may be left out).",
+        )
 
 
 def _check_row(header, record, line, rows, seen) -> str | None:
@@ -168,22 +189,18 @@ def import_users(session: Session, raw: bytes, *, actor: User, filename: str = "
         if key not in departments:
             departments[key] = department_named(session, changes.department)
         user = existing.get(changes.email)
-        if user is None:
+        is_new = user is None
+        keep_department = not is_new and "department" not in parsed.columns
+        keep_roles = not is_new and "roles" not in parsed.columns
+        department = user.department if keep_department else departments[key]
+        role_names = user.role_names if keep_roles else changes.roles
+        if is_new:
             user = User(email=changes.email, name=changes.name)
             session.add(user)
             result.created.append(user)
-        department = (
-            departments[key]
-            if "department" in parsed.columns or user in result.created
-            else user.department
-        )
-        role_names = (
-            changes.roles
-            if "roles" in parsed.columns or user in result.created
-            else user.role_names
-        )
-        if user not in result.created:
-            if (user.name, user.department, user.role_names) == (
+        else:
+            before = snapshot(user)
+            if (before["name"], user.department, set(before["roles"])) == (
                 changes.name,
                 department,
                 role_names,
@@ -193,6 +210,26 @@ def import_users(session: Session, raw: bytes, *, actor: User, filename: str = "
             result.updated += 1
         user.name, user.department = changes.name, department
         user.roles = [role_rows[name] for name in sorted(role_names)]
+        if is_new:
+            audit.record(
+                session,
+                "user.created",
+                actor=actor,
+                subject=user.email,
+                roles=sorted(role_names),
+                department=changes.department,
+                via="import",
+            )
+        else:
+            audit.record(
+                session,
+                "user.updated",
+                actor=actor,
+                subject=f"user:{user.id}",
+                before=before,
+                after=snapshot(user),
+                via="import",
+            )
     session.flush()
     if active_admin_count(session) == 0:
         raise _reject(

@@ -180,7 +180,8 @@ def create_user(session: Session, changes: UserChanges, *, actor: User | None) -
     return user
 
 
-def _snapshot(user: User) -> dict:
+def snapshot(user: User) -> dict:
+    """What an audit event records of an account before and after a change."""
     return {
         "name": user.name,
         "email": user.email,
@@ -196,13 +197,13 @@ def update_user(session: Session, user: User, changes: UserChanges, *, actor: Us
         raise ValidationFailed(f"There is already an account for {email}.")
     roles = checked_roles(changes.roles)
     _keep_an_admin(session, user, losing_admin="admin" not in roles)
-    before = _snapshot(user)
+    before = snapshot(user)
     role_rows = ensure_roles(session)
     user.email = email
     user.name = checked_name(changes.name)
     user.department = department_named(session, changes.department)
     user.roles = [role_rows[name] for name in sorted(roles)]
-    after = _snapshot(user)
+    after = snapshot(user)
     if before["email"] != after["email"]:
         end_all_sessions(user)
     audit.record(

@@ -18,7 +18,7 @@ from advocacy import clock
 from advocacy.authz import public, roles_required, signed_in
 from advocacy.errors import NotFound
 from advocacy.extensions import db
-from advocacy.forms import ActionForm, attempt, render_form
+from advocacy.forms import ActionForm, attempt, id_arg, page_arg, render_form
 from advocacy.markdown import render_markdown
 from advocacy.services import assessment, certificates, courses, users
 from training.gating import certificate_state, certification_decision
@@ -58,7 +58,7 @@ def course(slug: str):
     )
 
 
-@bp.route("/training/<slug>/modules/<int:position>", methods=["GET", "POST"])
+@bp.route("/training/<slug>/modules/<id:position>", methods=["GET", "POST"])
 @roles_required("employee")
 def module(slug: str, position: int):
     version = courses.course_for(db.session, slug)
@@ -102,7 +102,7 @@ def _submitted_answers(drawn: list[dict]) -> dict[int, list[str]]:
     return answers
 
 
-@bp.route("/training/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@bp.route("/training/attempts/<id:attempt_id>", methods=["GET", "POST"])
 @roles_required("employee")
 def attempt_page(attempt_id: int):
     sitting = assessment.attempt_for(db.session, current_user, attempt_id)
@@ -173,7 +173,7 @@ def _report_course():
 def _report_filters() -> dict:
     status = request.args.get("status", "")
     return {
-        "department_id": request.args.get("department", type=int),
+        "department_id": id_arg("department"),
         "status": status if status in certificates.STATUS_FILTERS else "",
     }
 
@@ -185,7 +185,7 @@ def status_report():
     if version is None:
         return render_template("training/status.html", version=None)
     filters = _report_filters()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_arg()
     rows, total = certificates.status_rows(
         db.session, version.course_id, page=page, per_page=50, **filters
     )
@@ -248,7 +248,7 @@ def revoke(number: str):
     return redirect(url_for("training.certificate", number=certification.number), 303)
 
 
-@bp.route("/training/<slug>/people/<int:user_id>/extra-attempt", methods=["POST"])
+@bp.route("/training/<slug>/people/<id:user_id>/extra-attempt", methods=["POST"])
 @roles_required("admin")
 def grant_attempt(slug: str, user_id: int):
     version = courses.course_for(db.session, slug)

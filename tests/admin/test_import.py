@@ -210,7 +210,7 @@ def test_a_file_with_only_the_header_is_refused(client, admin):
 def test_a_header_without_the_email_column_is_refused(client, admin):
     content = b"mail,name\nzoe@example.com,Zoe\n"
 
-    assert_refused(upload(client, content), (1, "The header row needs the column(s) email"))
+    assert_refused(upload(client, content), (1, "the column(s) email are missing"))
     assert_nothing_imported(admin)
 
 
@@ -352,10 +352,32 @@ def test_parse_reads_the_usual_spreadsheet_exports(content, delimiter):
     ]
 
 
-def test_parse_ignores_columns_it_does_not_know_and_needs_no_department():
-    [(_, changes)] = parse_rows(b"phone,name,email\n555-1234,Ann,ann@example.com\n")
+def test_parse_needs_no_department_and_takes_columns_in_any_order():
+    [(_, changes)] = parse_rows(b"name,email\nAnn,ann@example.com\n")
 
     assert changes == UserChanges("ann@example.com", "Ann", None, {"employee"})
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"email,name,role\nzed@example.com,Zed,admin\n", "unknown column(s) role"),
+        (b"email,email,name\na@example.com,b@example.com,Ann\n", "email appear more than once"),
+    ],
+)
+def test_parse_refuses_unknown_or_repeated_columns(content, fragment):
+    with pytest.raises(ImportRejected) as rejected:
+        parse(content)
+
+    [error] = rejected.value.errors
+    assert error.line == 1 and fragment in error.message
+
+
+def test_parse_reports_the_header_on_its_real_line():
+    with pytest.raises(ImportRejected) as rejected:
+        parse(b"\n\nmail,name\nann@example.com,Ann\n")
+
+    assert rejected.value.errors[0].line == 3
 
 
 def test_parse_reports_too_long_names_and_departments():

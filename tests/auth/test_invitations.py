@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from advocacy.extensions import db
 from advocacy.models import User
+from advocacy.services import accounts, users
 from tests.auth.helpers import (
     NEW_PASSWORD,
     audit_events,
@@ -95,3 +96,25 @@ def test_invitation_of_a_deactivated_person_cannot_be_used(app, client, invite_l
     response = app.test_client().get(invite_link)
 
     assert response.status_code == 400
+
+
+def test_a_link_mailed_to_a_corrected_address_stops_working(app, make_user):
+    admin = make_user("boss@example.com", roles=("admin",))
+    typo = make_user("wrong@example.org", name="New Admin", roles=("admin",), password=None)
+    with app.test_request_context():
+        accounts.send_invitation(
+            db.session, app.config, typo, lambda token: f"/invite/{token}", invited_by=admin
+        )
+        db.session.commit()
+        users.update_user(
+            db.session,
+            typo,
+            users.UserChanges("right@example.com", "New Admin", None, {"admin"}),
+            actor=admin,
+        )
+    link = mailed_link("wrong@example.org", "invite")
+
+    response = app.test_client().get(link)
+
+    assert response.status_code == 400
+    assert "no longer valid" in response.get_data(as_text=True)
