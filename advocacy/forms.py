@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import render_template, request
+from flask import flash, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
@@ -49,3 +49,12 @@ def render_form(template: str, form: FlaskForm, **context):
     """Render a page with a form; a submitted form with errors answers 400."""
     status = 400 if request.method == "POST" and form.errors else 200
     return render_template(template, form=form, **context), status
+
+
+def button_action(action: Callable[[], object], success: Callable[[], str]) -> None:
+    """Run the action of a button form; its outcome is flashed on the page redirected to."""
+    form = ActionForm()
+    if form.validate_on_submit() and attempt(form, lambda: action() or True):
+        flash(success(), "success")
+    for message in form.form_errors:
+        flash(message, "error")

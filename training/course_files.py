@@ -151,9 +151,17 @@ def load_course(path: Path | str) -> CourseSpec:
     if data is None:
         raise CourseInvalid(problems.errors)
     file = "course.yaml"
+    title = _text(data, "title", file, problems)
+    summary = _text(data, "summary", file, problems, required=False)
     slug = _text(data, "slug", file, problems)
     if slug and not SLUG.match(slug):
         problems.add(file, _line(data, "slug"), "`slug` may use lowercase letters, digits and -")
+    if isinstance(data.get("version"), int | float):
+        problems.add(
+            file,
+            _line(data, "version"),
+            'write `version` in quotes, like "1.10": unquoted, 1.10 reads as 1.1',
+        )
     version = _text(data, "version", file, problems)
     if version and not VERSION.match(version):
         problems.add(file, _line(data, "version"), '`version` must look like "1.0" (major.minor)')
@@ -179,8 +187,13 @@ def load_course(path: Path | str) -> CourseSpec:
         )
         networks = []
     modules = _load_modules(folder, data, problems)
-    questions = _load_questions(folder, data, {m.slug for m in modules}, problems)
-    if questions and len(questions) < settings["questions_per_attempt"]:
+    listed = {
+        Path(str(e.get("file", ""))).stem for e in data.get("modules") or [] if isinstance(e, dict)
+    }
+    before = len(problems.errors)
+    questions = _load_questions(folder, data, listed, problems)
+    bank_ok = len(problems.errors) == before
+    if bank_ok and questions and len(questions) < settings["questions_per_attempt"]:
         problems.add(
             file,
             _line(data, "questions_per_attempt"),
@@ -191,9 +204,9 @@ def load_course(path: Path | str) -> CourseSpec:
         raise CourseInvalid(problems.errors)
     return CourseSpec(
         slug=slug,
-        title=_text(data, "title", file, problems),
+        title=title,
         version=version,
-        summary=_text(data, "summary", file, problems, required=False),
+        summary=summary,
         networks=list(dict.fromkeys(networks)),
         modules=modules,
         questions=questions,

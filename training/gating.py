@@ -67,8 +67,10 @@ def certificate_state(
         return Decision(False, Reason.EXPIRED, certification, certification.expires_at)
     valid_until = certification.expires_at
     if certification.version.major < current.major:
-        grace_end = current.older_majors_valid_until
-        if grace_end is None or at >= grace_end:
+        # Only the major version just replaced has a grace period; older ones are outdated.
+        grace_end = current.previous_major_valid_until
+        in_grace = certification.version.major == current.previous_major and grace_end
+        if not in_grace or at >= grace_end:
             return Decision(False, Reason.VERSION_OUTDATED, certification, grace_end)
         valid_until = min(valid_until, grace_end)
     return Decision(True, Reason.CERTIFIED, certification, valid_until)
@@ -140,8 +142,8 @@ def current_certificate_clause(course_id: int, at: datetime) -> ColumnElement[bo
             or_(
                 certified_version.major >= current.major,
                 and_(
-                    current.older_majors_valid_until.is_not(None),
-                    current.older_majors_valid_until > at,
+                    certified_version.major == current.previous_major,
+                    current.previous_major_valid_until > at,
                 ),
             ),
         )

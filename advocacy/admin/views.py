@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from advocacy.authz import roles_required
 from advocacy.extensions import db
-from advocacy.forms import ActionForm, attempt, id_arg, page_arg, render_form
+from advocacy.forms import ActionForm, attempt, button_action, id_arg, page_arg, render_form
 from advocacy.models import ROLES
 from advocacy.services import accounts, audit, users
 from advocacy.services.mail import outbox_page
@@ -112,20 +110,11 @@ def _form_data(user) -> dict:
     }
 
 
-def _button_action(action: Callable[[], object], success: Callable[[], str]) -> None:
-    """Run the action of a button form; its outcome is flashed on the page redirected to."""
-    form = ActionForm()
-    if form.validate_on_submit() and attempt(form, lambda: action() or True):
-        flash(success(), "success")
-    for message in form.form_errors:
-        flash(message, "error")
-
-
 @bp.route("/users/<id:user_id>/<any(activate, deactivate):change>", methods=["POST"])
 @roles_required("admin")
 def user_set_active(user_id: int, change: str):
     user = users.get_user(db.session, user_id)
-    _button_action(
+    button_action(
         lambda: users.set_active(db.session, user, change == "activate", actor=current_user),
         lambda: (
             f"{user.name} is {'active again' if user.active else 'deactivated and signed out'}."
@@ -145,7 +134,7 @@ def user_invite(user_id: int):
         )
         db.session.commit()
 
-    _button_action(invite, lambda: f"A new invitation was sent to {user.email}.")
+    button_action(invite, lambda: f"A new invitation was sent to {user.email}.")
     return redirect(url_for("admin.user_edit", user_id=user.id), code=303)
 
 

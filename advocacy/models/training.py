@@ -48,8 +48,10 @@ class CourseVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     is_current: Mapped[bool] = mapped_column(default=False, index=True)
-    # Certificates of an older major version stay valid until then (the grace period).
-    older_majors_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Certificates of the major version this one replaced stay valid until then (the grace
+    # period); certificates of still older majors are outdated.
+    previous_major: Mapped[int | None]
+    previous_major_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship(back_populates="versions")
     modules: Mapped[list[Module]] = relationship(

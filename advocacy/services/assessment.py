@@ -175,8 +175,13 @@ def submit_attempt(
     """Grade on the server; a pass issues a certificate. An attempt is submitted once."""
     if attempt.user_id != user.id:
         raise NotFound("There is no such attempt.")
+    session.refresh(attempt, with_for_update=True)  # two submits at once: one waits
     if attempt.submitted_at is not None:
         raise ValidationFailed("This attempt was already submitted.")
+    if not attempt.version.is_current:
+        raise ValidationFailed(
+            "The course has a new version since you started. Start the assessment again."
+        )
     unanswered = [item for item in attempt.drawn if not answers.get(item["question"])]
     if unanswered:
         raise ValidationFailed(f"Answer every question before you submit ({len(unanswered)} left).")
@@ -197,6 +202,11 @@ def submit_attempt(
         issue_certificate(session, user, attempt.version, attempt=attempt)
     session.commit()
     return attempt
+
+
+def certificate_of(session: Session, attempt: Attempt) -> Certification | None:
+    """The certificate a passed attempt earned."""
+    return session.scalar(select(Certification).where(Certification.attempt_id == attempt.id))
 
 
 def _certificate_number(session: Session) -> str:

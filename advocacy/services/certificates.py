@@ -94,6 +94,8 @@ def revoke(session: Session, certification: Certification, *, actor: User, reaso
 def grant_extra_attempt(
     session: Session, user: User, version: CourseVersion, *, actor: User
 ) -> None:
+    if not user.has_role("employee"):
+        raise ValidationFailed(f"{user.name} is not an employee and does not take the course.")
     session.add(AttemptGrant(user_id=user.id, version_id=version.id, granted_by_id=actor.id))
     audit.record(
         session,
@@ -112,20 +114,26 @@ def send_expiry_reminders(
     """Mail each holder whose latest certificate expires within `days`; once per certificate."""
     at = at or clock.now()
     newer = aliased(Certification)
+    newer_version = aliased(CourseVersion)
+    due_version = aliased(CourseVersion)
     due = session.scalars(
         select(Certification)
         .join(User, Certification.user_id == User.id)
+        .join(due_version, Certification.version_id == due_version.id)
         .where(
             User.active.is_(True),
             Certification.revoked_at.is_(None),
             Certification.reminded_at.is_(None),
             Certification.expires_at > at,
             Certification.expires_at <= at + timedelta(days=days),
+            # Not if the holder already renewed, on this or a newer version of the course.
             ~select(newer.id)
+            .join(newer_version, newer.version_id == newer_version.id)
             .where(
                 newer.user_id == Certification.user_id,
-                newer.version_id == Certification.version_id,
+                newer_version.course_id == due_version.course_id,
                 newer.issued_at > Certification.issued_at,
+                newer.revoked_at.is_(None),
             )
             .exists(),
         )

@@ -80,9 +80,11 @@ def import_course(
         current.is_current = False
         if spec.major > current.major:
             grace = timedelta(days=spec.recertification_grace_days)
-            version.older_majors_valid_until = clock.now() + grace
+            version.previous_major = current.major
+            version.previous_major_valid_until = clock.now() + grace
         else:
-            version.older_majors_valid_until = current.older_majors_valid_until
+            version.previous_major = current.previous_major
+            version.previous_major_valid_until = current.previous_major_valid_until
     course.title = spec.title
     session.add(version)
     session.flush()

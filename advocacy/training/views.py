@@ -18,7 +18,7 @@ from advocacy import clock
 from advocacy.authz import public, roles_required, signed_in
 from advocacy.errors import NotFound
 from advocacy.extensions import db
-from advocacy.forms import ActionForm, attempt, id_arg, page_arg, render_form
+from advocacy.forms import ActionForm, attempt, button_action, id_arg, page_arg, render_form
 from advocacy.markdown import render_markdown
 from advocacy.services import assessment, certificates, courses, users
 from training.gating import certificate_state, certification_decision
@@ -94,11 +94,15 @@ def start_attempt(slug: str):
 
 
 def _submitted_answers(drawn: list[dict]) -> dict[int, list[str]]:
-    """The boxes ticked per question, read only for the questions of this attempt."""
+    """The options ticked per question. The page numbers options 1, 2, 3... in the order
+    shown, so the bank's own keys (which could hint at answers) never reach the browser."""
     answers = {}
     for item in drawn:
-        keys = request.form.getlist(f"q{item['question']}")[:MAX_ANSWER_KEYS]
-        answers[item["question"]] = [k for k in keys if k in item["options"]]
+        order = item["options"]
+        positions = request.form.getlist(f"q{item['question']}")[:MAX_ANSWER_KEYS]
+        answers[item["question"]] = [
+            order[int(p) - 1] for p in positions if p.isdigit() and 1 <= int(p) <= len(order)
+        ]
     return answers
 
 
@@ -114,6 +118,7 @@ def attempt_page(attempt_id: int):
             graded=graded,
             questions=assessment.drawn_questions(db.session, sitting),
             status=assessment.status(db.session, current_user, sitting.version),
+            certificate=assessment.certificate_of(db.session, sitting),
         )
     form = ActionForm()
     answers: dict[int, list[str]] = {}
@@ -253,7 +258,8 @@ def revoke(number: str):
 def grant_attempt(slug: str, user_id: int):
     version = courses.course_for(db.session, slug)
     person = users.get_user(db.session, user_id)
-    if ActionForm().validate_on_submit():
-        certificates.grant_extra_attempt(db.session, person, version, actor=current_user)
-        flash(f"{person.name} may take the assessment once more, without waiting.", "success")
+    button_action(
+        lambda: certificates.grant_extra_attempt(db.session, person, version, actor=current_user),
+        lambda: f"{person.name} may take the assessment once more, without waiting.",
+    )
     return redirect(url_for("training.status_report", course=slug), 303)

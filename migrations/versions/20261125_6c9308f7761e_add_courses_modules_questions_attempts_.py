@@ -43,7 +43,8 @@ def upgrade():
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('is_current', sa.Boolean(), nullable=False),
-    sa.Column('older_majors_valid_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('previous_major', sa.Integer(), nullable=True),
+    sa.Column('previous_major_valid_until', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_course_versions_course_id_courses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course_versions')),
     sa.UniqueConstraint('course_id', 'version', name=op.f('uq_course_versions_course_id'))
