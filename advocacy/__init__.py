@@ -47,16 +47,40 @@ def create_app(config_overrides: Mapping | None = None) -> Flask:
     errors_views.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
+    _mount_sandbox(app)
     return app
+
+
+def _mount_sandbox(app: Flask) -> None:
+    """Demo mode: networks without credentials talk to the sandbox, served in this process
+    under /_sandbox for the browser and reached in-process by the connectors."""
+    from advocacy.services.networks import NETWORKS, uses_sandbox
+
+    if not any(uses_sandbox(app.config, name) for name in NETWORKS):
+        return
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from connectors.sandbox import create_sandbox
+    from connectors.sandbox.transport import LINKEDIN_ROUTES, X_ROUTES, mount_sandbox
+
+    sandbox = create_sandbox()
+    routes = {**X_ROUTES, **LINKEDIN_ROUTES}
+    app.extensions["chorus_sandbox"] = sandbox
+    app.extensions["chorus_sandbox_mount"] = lambda session: mount_sandbox(
+        session, sandbox, routes=routes
+    )
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/_sandbox": sandbox})
 
 
 def _register_blueprints(app: Flask) -> None:
     from advocacy.admin.views import bp as admin_bp
     from advocacy.auth.views import bp as auth_bp
     from advocacy.core.views import bp as core_bp
+    from advocacy.networks.views import bp as networks_bp
     from advocacy.training.views import bp as training_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(training_bp)
+    app.register_blueprint(networks_bp)

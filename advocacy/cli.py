@@ -116,8 +116,48 @@ def remind(days: int) -> None:
     click.echo(f"Sent {sent} reminder(s).")
 
 
+@click.group("networks")
+def networks_group() -> None:
+    """Connected X and LinkedIn accounts."""
+
+
+@networks_group.command("check")
+def networks_check() -> None:
+    """Fetch the profile and follower count of every connected account, and say what happened."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from advocacy.models import NetworkAccount
+    from advocacy.services import networks
+
+    accounts = db.session.scalars(select(NetworkAccount).order_by(NetworkAccount.id)).all()
+    if not accounts:
+        click.echo("No connected accounts yet.")
+    mount = current_app.extensions.get("chorus_sandbox_mount")
+    for account in accounts:
+        connector = networks.connector(current_app.config, account.network, mount)
+        line = networks.check_account(db.session, account, connector)
+        sandbox = " (sandbox)" if networks.uses_sandbox(current_app.config, account.network) else ""
+        click.echo(f"{account.user.email} on {networks.NETWORKS[account.network]}{sandbox}: {line}")
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """Encrypted OAuth tokens."""
+
+
+@tokens_group.command("rotate")
+def tokens_rotate() -> None:
+    """Re-encrypt every stored token with the first key of CHORUS_ENCRYPTION_KEYS."""
+    from advocacy.services.networks import rotate_tokens
+
+    click.echo(f"Re-encrypted the tokens of {rotate_tokens(db.session)} account(s).")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(courses_group)
     app.cli.add_command(certificates_group)
+    app.cli.add_command(networks_group)
+    app.cli.add_command(tokens_group)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -27,16 +29,30 @@ def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _demo_secret_key(instance_path: Path) -> str:
-    """A random key kept in the instance folder, so demo sessions survive a restart."""
-    key_file = instance_path / "secret_key"
+def _instance_secret(instance_path: Path, name: str, make: Callable[[], str]) -> str:
+    """A random secret kept in the instance folder, so the demo survives a restart."""
+    key_file = instance_path / name
     if key_file.exists():
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
+    key = make()
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
+
+
+def _fernet_keys(value: str) -> list[str]:
+    keys = [key.strip() for key in value.split(",") if key.strip()]
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError as error:
+            raise ConfigError(
+                "CHORUS_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64 bytes), "
+                "comma-separated, newest first; make one with: python -c 'from "
+                "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            ) from error
+    return keys
 
 
 def _number(env: Mapping[str, str], name: str, default: int) -> int:
@@ -68,6 +84,13 @@ def load_settings(
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
+        "ENCRYPTION_KEYS": _fernet_keys(env.get("CHORUS_ENCRYPTION_KEYS") or ""),
+        # Networks without credentials talk to the built-in sandbox (demo mode).
+        "X_CLIENT_ID": env.get("X_CLIENT_ID") or None,
+        "X_CLIENT_SECRET": env.get("X_CLIENT_SECRET") or None,
+        "LINKEDIN_CLIENT_ID": env.get("LINKEDIN_CLIENT_ID") or None,
+        "LINKEDIN_CLIENT_SECRET": env.get("LINKEDIN_CLIENT_SECRET") or None,
+        "LINKEDIN_API_VERSION": env.get("LINKEDIN_API_VERSION") or "202510",
         "TRUST_PROXY_HEADERS": _flag(env, "CHORUS_TRUST_PROXY"),
         "BASE_URL": (env.get("CHORUS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
@@ -96,8 +119,17 @@ def load_settings(
         for cookie in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
             settings[cookie] = (overrides or {}).get(cookie, True)
         check_production(settings)
-    elif not settings["SECRET_KEY"]:
-        settings["SECRET_KEY"] = _demo_secret_key(instance_path)
+    else:
+        if not settings["SECRET_KEY"]:
+            settings["SECRET_KEY"] = _instance_secret(
+                instance_path, "secret_key", lambda: secrets.token_urlsafe(48)
+            )
+        if not settings["ENCRYPTION_KEYS"]:
+            settings["ENCRYPTION_KEYS"] = [
+                _instance_secret(
+                    instance_path, "encryption_key", lambda: Fernet.generate_key().decode()
+                )
+            ]
     return settings
 
 
@@ -108,6 +140,12 @@ def check_production(settings: Mapping) -> None:
             f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
             "characters in production; make one with: "
             "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if not settings["ENCRYPTION_KEYS"]:
+        raise ConfigError(
+            "CHORUS_ENCRYPTION_KEYS must be set in production: OAuth tokens are encrypted "
+            "with it. Make a key with: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
         )
     if not settings["BASE_URL"].startswith("https://"):
         raise ConfigError(

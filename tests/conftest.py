@@ -163,6 +163,7 @@ SAMPLE_ARGS = {
     "user_id": 999_999,  # tests swap in a real user: see TARGET_USER_PATH
     "slug": "no-such-course",
     "number": "CH-NONE-NONE",
+    "network": "x",
 }
 TARGET_USER_PATH = "/users/999999"
 

@@ -8,6 +8,7 @@ from advocacy import create_app
 from advocacy.config import ConfigError, load_settings
 
 STRONG_KEY = "k" * 48
+FERNET_KEY = "x" * 43 + "="
 
 
 PRODUCTION = {
@@ -15,6 +16,7 @@ PRODUCTION = {
     "SECRET_KEY": STRONG_KEY,
     "DATABASE_URL": "postgres://u@db/chorus",
     "CHORUS_BASE_URL": "https://chorus.example.com",
+    "CHORUS_ENCRYPTION_KEYS": FERNET_KEY,
 }
 
 
@@ -27,6 +29,8 @@ PRODUCTION = {
         ({"DATABASE_URL": "sqlite://"}, "DATABASE_URL"),
         ({"CHORUS_BASE_URL": ""}, "CHORUS_BASE_URL"),
         ({"CHORUS_BASE_URL": "http://chorus.example.com"}, "CHORUS_BASE_URL"),
+        ({"CHORUS_ENCRYPTION_KEYS": ""}, "CHORUS_ENCRYPTION_KEYS"),
+        ({"CHORUS_ENCRYPTION_KEYS": "not-a-key"}, "CHORUS_ENCRYPTION_KEYS"),
     ],
 )
 def test_production_refuses_unsafe_settings(tmp_path, change, message):
@@ -95,6 +99,7 @@ def test_production_sends_hsts(tmp_path):
             "INSTANCE_PATH": str(tmp_path),
             "CHORUS_PRODUCTION": True,
             "BASE_URL": "https://chorus.example.com",
+            "ENCRYPTION_KEYS": [FERNET_KEY],
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/none",
         }
     )

@@ -2,6 +2,7 @@
 
 from advocacy.models.audit import AuditEvent
 from advocacy.models.mail import OutboxMessage
+from advocacy.models.networks import NetworkAccount, OAuthRequest
 from advocacy.models.training import (
     Attempt,
     AttemptGrant,
@@ -25,6 +26,8 @@ __all__ = [
     "Department",
     "Module",
     "ModuleCompletion",
+    "NetworkAccount",
+    "OAuthRequest",
     "OutboxMessage",
     "Question",
     "Role",

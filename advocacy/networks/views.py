@@ -1,0 +1,73 @@
+"""Connected accounts: connect and disconnect X and LinkedIn through their OAuth pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from advocacy import clock
+from advocacy.authz import roles_required
+from advocacy.extensions import db
+from advocacy.forms import ActionForm, button_action
+from advocacy.services import networks
+from advocacy.urls import external_url
+
+bp = Blueprint("networks", __name__, template_folder="templates")
+
+
+def _connector(name: str):
+    return networks.connector(
+        current_app.config, name, current_app.extensions.get("chorus_sandbox_mount")
+    )
+
+
+def _callback_url(name: str) -> str:
+    return external_url("networks.callback", network=name)
+
+
+@bp.route("/networks")
+@roles_required("employee")
+def index():
+    return render_template(
+        "networks/index.html",
+        names=networks.NETWORKS,
+        accounts=networks.accounts_of(db.session, current_user),
+        form=ActionForm(),
+        sandbox={n for n in networks.NETWORKS if networks.uses_sandbox(current_app.config, n)},
+        available={n for n in networks.NETWORKS if networks.available(current_app.config, n)},
+        soon=clock.now() + networks.RECONNECT_WARNING,
+    )
+
+
+@bp.route("/networks/<any(x, linkedin):network>/connect", methods=["POST"])
+@roles_required("employee")
+def connect(network: str):
+    """Off to the network's own approval page (a fixed address from the settings)."""
+    url = networks.start_connect(
+        db.session, current_user, _connector(network), _callback_url(network)
+    )
+    return redirect(url, 303)
+
+
+@bp.route("/networks/<any(x, linkedin):network>/callback")
+@roles_required("employee")
+def callback(network: str):
+    state = request.args.get("state", "")[:128]
+    url = _callback_url(network) + (
+        f"?{request.query_string.decode()}" if request.query_string else ""
+    )
+    account = networks.finish_connect(
+        db.session, current_user, _connector(network), state, url, _callback_url(network)
+    )
+    flash(f"{networks.NETWORKS[network]} is connected as @{account.handle}.", "success")
+    return redirect(url_for("networks.index"), 303)
+
+
+@bp.route("/networks/<any(x, linkedin):network>/disconnect", methods=["POST"])
+@roles_required("employee")
+def disconnect(network: str):
+    button_action(
+        lambda: networks.disconnect(db.session, current_user, network),
+        lambda: f"{networks.NETWORKS[network]} is disconnected.",
+    )
+    return redirect(url_for("networks.index"), 303)

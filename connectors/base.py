@@ -1,0 +1,142 @@
+"""What every social network connector offers, in one Protocol and plain data classes.
+
+The rest of Chorus reaches a network only through this. Implementations raise only the
+errors below, never a client library's own exception. A metric a network does not give is
+`None` (unknown), never 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+
+class Capability(StrEnum):
+    PUBLISH = "publish"
+    PUBLIC_METRICS = "public metrics"
+    PRIVATE_METRICS = "private metrics"
+    FOLLOWERS = "followers"
+    REFRESH = "refresh"
+    ENGAGERS = "engagers"
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """Where to send the person, and what to keep server-side until the callback."""
+
+    url: str
+    state: str
+    verifier: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    remote_id: str
+    handle: str
+    display_name: str
+    follower_count: int | None
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    remote_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PostMetrics:
+    remote_id: str
+    impressions: int | None = None
+    members_reached: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    reshares: int | None = None
+    quotes: int | None = None
+    bookmarks: int | None = None
+    link_clicks: int | None = None
+    # What could not be read, and why (e.g. "private metrics: older than 30 days").
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Engager:
+    remote_id: str
+    handle: str
+    action: str  # "like", "reshare", "quote", "comment"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    available: frozenset[Capability]
+    # Capability -> the reason it is missing for this app, for the admin and the dashboards.
+    missing: dict[Capability, str] = field(default_factory=dict)
+
+
+class ConnectorError(Exception):
+    """Base of every connector error; the message is safe to show to an admin."""
+
+
+class AuthExpired(ConnectorError):
+    """The token is expired or revoked: the person must reconnect."""
+
+
+class RateLimited(ConnectorError):
+    def __init__(self, message: str, reset_at: datetime | None) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class TransientError(ConnectorError):
+    """Worth retrying later: 5xx, timeouts, malformed answers."""
+
+
+class PermanentError(ConnectorError):
+    """Retrying will not help: the network refused the request and said why."""
+
+
+@runtime_checkable
+class Network(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    def authorization_url(self, redirect_uri: str) -> AuthorizationRequest: ...
+
+    def exchange_code(
+        self, request: AuthorizationRequest, callback_url: str, redirect_uri: str
+    ) -> Tokens: ...
+
+    def refresh(self, tokens: Tokens) -> Tokens: ...
+
+    def profile(self, tokens: Tokens) -> Profile: ...
+
+    def publish(
+        self, tokens: Tokens, text: str, idempotency_key: str, link: str | None = None
+    ) -> RemotePost: ...
+
+    def metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]: ...
+
+    def engagers(self, tokens: Tokens, post_ref: str) -> list[Engager]: ...
+
+
+_registry: dict[str, type] = {}
+
+
+def register(cls: type) -> type:
+    """Class decorator: make a network available by its `name`."""
+    _registry[cls.name] = cls
+    return cls
+
+
+def network_classes() -> dict[str, type]:
+    return dict(_registry)

@@ -1,0 +1,258 @@
+"""LinkedIn: python-linkedin-v2 builds the authorization URL; the token exchange and every
+API call go through our own `requests` session with `Authorization: Bearer`, the
+`LinkedIn-Version` header and Rest.li 2.0 (the library puts tokens in query strings and
+cannot read Python 3 error bodies).
+
+Metrics need LinkedIn's restricted permissions (r_member_social, Community Management API).
+Without them the numbers are None (unknown) and `capabilities.missing` says why; Chorus's
+own tracked-link clicks still count.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+from urllib.parse import parse_qs, quote, urlsplit
+
+import requests
+from linkedin_v2.linkedin import LinkedInAuthentication
+
+from connectors.base import (
+    AuthExpired,
+    AuthorizationRequest,
+    Capabilities,
+    Capability,
+    Engager,
+    PermanentError,
+    PostMetrics,
+    Profile,
+    RateLimited,
+    RemotePost,
+    Tokens,
+    TransientError,
+    register,
+)
+from connectors.settings import NetworkSettings
+
+API = "https://api.linkedin.com"
+OAUTH = "https://www.linkedin.com/oauth/v2"
+SCOPES = ("openid", "profile", "email", "w_member_social")
+DEFAULT_VERSION = "202510"
+ANALYTICS = ("IMPRESSION", "MEMBERS_REACHED", "RESHARE", "REACTION", "COMMENT")
+RESTRICTED = "needs LinkedIn's r_member_social / Community Management API access for this app"
+Result = TypeVar("Result")
+
+
+@register
+class LinkedIn:
+    name = "linkedin"
+    capabilities = Capabilities(
+        frozenset(
+            {
+                Capability.PUBLISH,
+                Capability.PUBLIC_METRICS,
+                Capability.PRIVATE_METRICS,
+                Capability.FOLLOWERS,
+            }
+        ),
+        missing={
+            Capability.REFRESH: "LinkedIn gives refresh tokens only to approved partners",
+            Capability.ENGAGERS: "LinkedIn's API does not list who reacted to a post",
+        },
+    )
+
+    def __init__(self, settings: NetworkSettings) -> None:
+        self.settings = settings
+        self.http = settings.session()
+
+    # OAuth
+
+    def authorization_url(self, redirect_uri: str) -> AuthorizationRequest:
+        auth = LinkedInAuthentication(
+            self.settings.client_id, self.settings.client_secret, redirect_uri, list(SCOPES)
+        )
+        auth.AUTHORIZATION_URL = self.settings.authorize_url or f"{OAUTH}/authorization"
+        auth.state = secrets.token_urlsafe(24)  # else it makes a new one on every read
+        return AuthorizationRequest(url=auth.authorization_url, state=auth.state)
+
+    def exchange_code(
+        self, request: AuthorizationRequest, callback_url: str, redirect_uri: str
+    ) -> Tokens:
+        query = parse_qs(urlsplit(callback_url).query)
+        if query.get("error"):
+            raise PermanentError(f"LinkedIn did not authorize Chorus: {query['error'][0]}.")
+        if query.get("state", [""])[0] != request.state:
+            raise PermanentError("The answer from LinkedIn does not match this sign-in.")
+        data = self._call(
+            lambda: self.http.post(
+                f"{OAUTH}/accessToken",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": query.get("code", [""])[0],
+                    "redirect_uri": redirect_uri,
+                    "client_id": self.settings.client_id,
+                    "client_secret": self.settings.client_secret,
+                },
+                timeout=self.settings.timeout_seconds,
+            )
+        ).json()
+        expires = self.settings.now() + timedelta(seconds=int(data.get("expires_in", 0)))
+        scope = data.get("scope", "")
+        return Tokens(
+            data["access_token"],
+            data.get("refresh_token"),
+            expires,
+            tuple(s for s in scope.replace(",", " ").split() if s),
+        )
+
+    def refresh(self, tokens: Tokens) -> Tokens:
+        raise AuthExpired("LinkedIn connections last 60 days; reconnect to renew it.")
+
+    # API calls
+
+    def _headers(self, tokens: Tokens) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {tokens.access_token}",
+            "LinkedIn-Version": self.settings.api_version or DEFAULT_VERSION,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+
+    def _call(self, send: Callable[[], requests.Response]) -> requests.Response:
+        for attempt in range(self.settings.retries + 1):
+            try:
+                response = send()
+            except (requests.ConnectionError, requests.Timeout) as error:
+                if attempt == self.settings.retries:
+                    raise TransientError(f"LinkedIn is not answering ({error}).") from error
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            if response.status_code >= 500 and attempt < self.settings.retries:
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            return _checked(response)
+        raise AssertionError("unreachable")
+
+    def _get(self, tokens: Tokens, path: str) -> dict:
+        return _json(
+            self._call(
+                lambda: self.http.get(
+                    f"{API}{path}",
+                    headers=self._headers(tokens),
+                    timeout=self.settings.timeout_seconds,
+                )
+            )
+        )
+
+    def profile(self, tokens: Tokens) -> Profile:
+        info = self._get(tokens, "/v2/userinfo")
+        try:
+            followers = self._get(tokens, "/rest/memberFollowersCount?q=me")
+            count = followers["elements"][0]["memberFollowersCount"]
+        except PermanentError:
+            count = None  # needs restricted access: unknown, not zero
+        return Profile(info["sub"], info.get("email", info["sub"]), info.get("name", ""), count)
+
+    def publish(
+        self, tokens: Tokens, text: str, idempotency_key: str, link: str | None = None
+    ) -> RemotePost:
+        author = f"urn:li:person:{self._get(tokens, '/v2/userinfo')['sub']}"
+        body = {
+            "author": author,
+            "commentary": text,
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        if link:
+            body["content"] = {"article": {"source": link, "title": text[:200]}}
+        response = self._call(
+            lambda: self.http.post(
+                f"{API}/rest/posts",
+                json=body,
+                headers=self._headers(tokens),
+                timeout=self.settings.timeout_seconds,
+            )
+        )
+        urn = response.headers.get("x-restli-id")
+        if not urn:
+            raise TransientError("LinkedIn did not say which post it created.")
+        return RemotePost(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+
+    def metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
+        return [self._post_metrics(tokens, urn) for urn in dict.fromkeys(remote_ids)]
+
+    def _post_metrics(self, tokens: Tokens, urn: str) -> PostMetrics:
+        values: dict[str, int | None] = dict.fromkeys(ANALYTICS)
+        missing = []
+        kind = "ugc" if ":ugcPost:" in urn else "share"
+        for metric in ANALYTICS:
+            try:
+                data = self._get(
+                    tokens,
+                    "/rest/memberCreatorPostAnalytics?q=entity&entity="
+                    f"({kind}:{quote(urn, safe='')})&queryType={metric}"
+                    "&aggregation=TOTAL",
+                )
+            except PermanentError:
+                missing.append(f"analytics: {RESTRICTED}")
+                break
+            values[metric] = sum(
+                int(e.get("count", 0))
+                for e in data.get("elements", [])
+                if _metric_type(e) == metric
+            )
+        return PostMetrics(
+            remote_id=urn,
+            impressions=values["IMPRESSION"],
+            members_reached=values["MEMBERS_REACHED"],
+            likes=values["REACTION"],
+            comments=values["COMMENT"],
+            reshares=values["RESHARE"],
+            missing=tuple(missing),
+        )
+
+    def engagers(self, tokens: Tokens, post_ref: str) -> list[Engager]:
+        raise PermanentError(self.capabilities.missing[Capability.ENGAGERS])
+
+
+def _metric_type(element: dict) -> str | None:
+    """`metricType` is a plain string in new API versions and a one-key object in older ones."""
+    kind = element.get("metricType")
+    if isinstance(kind, dict):
+        return next(iter(kind.values()), None)
+    return kind
+
+
+def _json(response: requests.Response) -> dict:
+    try:
+        return response.json()
+    except requests.JSONDecodeError as error:
+        raise TransientError("LinkedIn sent an answer Chorus could not read.") from error
+
+
+def _checked(response: requests.Response) -> requests.Response:
+    status = response.status_code
+    if status < 400:
+        return response
+    try:
+        message = response.json().get("message") or response.json().get("error_description")
+    except (requests.JSONDecodeError, AttributeError):
+        message = None
+    message = message or f"HTTP {status}"
+    if status == 401:
+        raise AuthExpired("The LinkedIn connection expired or was revoked; reconnect it.")
+    if status == 429:
+        retry = response.headers.get("Retry-After", "")
+        reset = datetime.now(UTC) + timedelta(seconds=int(retry)) if retry.isdigit() else None
+        raise RateLimited("LinkedIn's rate limit is reached.", reset)
+    if status >= 500:
+        raise TransientError(f"LinkedIn is not answering right now ({message}).")
+    raise PermanentError(f"LinkedIn refused: {message}")

@@ -1,0 +1,284 @@
+"""X (Twitter) through tweepy's API v2 `Client`, with OAuth 2.0 user context and PKCE.
+
+Facts this relies on (tweepy 4.17): user-context calls with an OAuth 2.0 token need
+`user_auth=False`; the PKCE verifier lives only on the handler, so Chorus keeps it
+server-side and passes it back at the callback; tweepy has no refresh helper, so refresh goes
+through the handler's inherited `refresh_token`; 429 raises `TooManyRequests` (never wait
+in-process: `wait_on_rate_limit=False`); 5xx are not retried by tweepy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+import tweepy
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+from requests_oauthlib import OAuth2Session
+
+from connectors.base import (
+    AuthExpired,
+    AuthorizationRequest,
+    Capabilities,
+    Capability,
+    Engager,
+    PermanentError,
+    PostMetrics,
+    Profile,
+    RateLimited,
+    RemotePost,
+    Tokens,
+    TransientError,
+    register,
+)
+from connectors.settings import NetworkSettings
+
+API = "https://api.twitter.com"
+AUTHORIZE_URL = "https://twitter.com/i/oauth2/authorize"
+TOKEN_URL = f"{API}/2/oauth2/token"
+SCOPES = ("tweet.read", "tweet.write", "users.read", "like.read", "offline.access")
+BATCH = 100
+METRIC_FIELDS = ["public_metrics", "non_public_metrics", "organic_metrics"]
+Result = TypeVar("Result")
+
+
+def _challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _tokens(token: dict, now: Callable[[], datetime]) -> Tokens:
+    expires_in = token.get("expires_in")
+    scope = token.get("scope") or ()
+    return Tokens(
+        access_token=token["access_token"],
+        refresh_token=token.get("refresh_token"),
+        expires_at=now() + timedelta(seconds=float(expires_in)) if expires_in else None,
+        scopes=tuple(scope.split() if isinstance(scope, str) else scope),
+    )
+
+
+def _granted(fetch: Callable[[], dict]) -> dict:
+    """The token, also when X granted other scopes than asked (oauthlib raises a Warning
+    carrying the token then); the scopes stored are the ones granted."""
+    try:
+        return fetch()
+    except Warning as changed:
+        token = getattr(changed, "token", None)
+        if token is None:
+            raise
+        return dict(token)
+
+
+def _reset_time(response: requests.Response | None) -> datetime | None:
+    reset = response.headers.get("x-rate-limit-reset") if response is not None else None
+    return datetime.fromtimestamp(int(reset), UTC) if reset and reset.isdigit() else None
+
+
+@register
+class X:
+    name = "x"
+    capabilities = Capabilities(frozenset(Capability))
+
+    def __init__(self, settings: NetworkSettings) -> None:
+        self.settings = settings
+
+    # OAuth
+
+    def _handler(self, redirect_uri: str) -> tweepy.OAuth2UserHandler:
+        handler = tweepy.OAuth2UserHandler(
+            client_id=self.settings.client_id,
+            redirect_uri=redirect_uri,
+            scope=list(SCOPES),
+            client_secret=self.settings.client_secret,
+        )
+        self.settings.session(handler)
+        return handler
+
+    def authorization_url(self, redirect_uri: str) -> AuthorizationRequest:
+        verifier = secrets.token_urlsafe(64)
+        # oauthlib insists on https, so build on X's own page, then point the browser at
+        # the configured one (the sandbox's, in the demo).
+        url, state = self._handler(redirect_uri).authorization_url(
+            AUTHORIZE_URL,
+            state=secrets.token_urlsafe(24),
+            code_challenge=_challenge(verifier),
+            code_challenge_method="S256",
+        )
+        if self.settings.authorize_url:
+            url = self.settings.authorize_url + url.removeprefix(AUTHORIZE_URL)
+        return AuthorizationRequest(url=url, state=state, verifier=verifier)
+
+    def exchange_code(
+        self, request: AuthorizationRequest, callback_url: str, redirect_uri: str
+    ) -> Tokens:
+        """Check the state, then trade the code for tokens, proving the PKCE verifier."""
+        query = parse_qs(urlsplit(callback_url).query)
+        if query.get("error"):
+            raise PermanentError(f"X did not authorize Chorus: {query['error'][0]}.")
+        if query.get("state", [""])[0] != request.state or not request.verifier:
+            raise PermanentError("The answer from X does not match this sign-in; try again.")
+        code = query.get("code", [""])[0]
+        handler = self._handler(redirect_uri)
+
+        def fetch() -> dict:
+            return OAuth2Session.fetch_token(
+                handler,
+                TOKEN_URL,
+                code=code,
+                auth=handler.auth,
+                include_client_id=True,
+                code_verifier=request.verifier,
+                timeout=self.settings.timeout_seconds,
+            )
+
+        return self._call(lambda: _tokens(_granted(fetch), self.settings.now))
+
+    def refresh(self, tokens: Tokens) -> Tokens:
+        """X rotates refresh tokens: store the new pair every time."""
+        if not tokens.refresh_token:
+            raise AuthExpired("This X connection cannot be refreshed; reconnect it.")
+        handler = self._handler("https://localhost/unused")
+
+        def fetch() -> dict:
+            return handler.refresh_token(
+                TOKEN_URL,
+                refresh_token=tokens.refresh_token,
+                auth=handler.auth,
+                client_id=self.settings.client_id,
+                timeout=self.settings.timeout_seconds,
+            )
+
+        return self._call(lambda: _tokens(_granted(fetch), self.settings.now))
+
+    # API calls
+
+    def _client(self, tokens: Tokens) -> tweepy.Client:
+        client = tweepy.Client(bearer_token=tokens.access_token, wait_on_rate_limit=False)
+        self.settings.session(client.session)
+        return client
+
+    def _call(self, action: Callable[[], Result]) -> Result:
+        """Run one API call; map every failure to our errors; retry 5xx with backoff."""
+        for attempt in range(self.settings.retries + 1):
+            try:
+                return action()
+            except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout) as error:
+                if attempt == self.settings.retries:
+                    raise TransientError(f"X is not answering right now ({error}).") from error
+                time.sleep(0.2 * (attempt + 1))
+            except tweepy.TooManyRequests as error:
+                raise RateLimited(
+                    "X's rate limit is reached.", _reset_time(error.response)
+                ) from error
+            except tweepy.Unauthorized as error:
+                raise AuthExpired(
+                    "The X connection expired or was revoked; reconnect it."
+                ) from error
+            except tweepy.Forbidden as error:
+                raise PermanentError(f"X refused: {_message(error)}") from error
+            except tweepy.HTTPException as error:
+                raise PermanentError(f"X refused the request: {_message(error)}") from error
+            except requests.JSONDecodeError as error:
+                raise TransientError("X sent an answer Chorus could not read.") from error
+            except OAuth2Error as error:
+                if error.error in ("invalid_request", "invalid_grant"):
+                    raise AuthExpired(f"X refused the sign-in: {error.description}") from error
+                raise PermanentError(f"X refused the sign-in: {error.description}") from error
+        raise AssertionError("unreachable")
+
+    def profile(self, tokens: Tokens) -> Profile:
+        me = self._call(
+            lambda: self._client(tokens).get_me(user_fields=["public_metrics"], user_auth=False)
+        ).data
+        metrics = me.public_metrics or {}
+        return Profile(str(me.id), me.username, me.name, metrics.get("followers_count"))
+
+    def publish(
+        self, tokens: Tokens, text: str, idempotency_key: str, link: str | None = None
+    ) -> RemotePost:
+        """X has no idempotency key: the caller records the share before calling this."""
+        body = f"{text} {link}".strip() if link and link not in text else text
+        data = self._call(
+            lambda: self._client(tokens).create_tweet(text=body, user_auth=False)
+        ).data
+        return RemotePost(str(data["id"]), f"https://x.com/i/web/status/{data['id']}")
+
+    def metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
+        """One call per 100 posts of one author, with that author's token. Private metrics
+        come only for the author's posts younger than 30 days; the rest get public ones."""
+        results: dict[str, PostMetrics] = {}
+        ids = list(dict.fromkeys(remote_ids))
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start : start + BATCH]
+            response = self._call(
+                lambda b=batch: self._client(tokens).get_tweets(
+                    ids=b, tweet_fields=METRIC_FIELDS, user_auth=False
+                )
+            )
+            for tweet in response.data or []:
+                results[str(tweet.id)] = _metrics(tweet)
+            unauthorized = [
+                str(e.get("resource_id") or e.get("value"))
+                for e in response.errors
+                if e.get("title") == "Field Authorization Error"
+            ]
+            for error in response.errors:
+                if error.get("title") == "Not Found Error":
+                    rid = str(error.get("resource_id") or error.get("value"))
+                    results[rid] = PostMetrics(rid, missing=("deleted or not found",))
+            if unauthorized:
+                public = self._call(
+                    lambda u=unauthorized: self._client(tokens).get_tweets(
+                        ids=u, tweet_fields=["public_metrics"], user_auth=False
+                    )
+                )
+                for tweet in public.data or []:
+                    results[str(tweet.id)] = _metrics(
+                        tweet, missing=("private metrics: not available for this post",)
+                    )
+        return [results[i] for i in ids if i in results]
+
+    def engagers(self, tokens: Tokens, post_ref: str) -> list[Engager]:
+        client = self._client(tokens)
+        found = []
+        for action, call in (("like", client.get_liking_users), ("reshare", client.get_retweeters)):
+            users = self._call(lambda c=call: c(post_ref, user_auth=False)).data or []
+            found += [Engager(str(u.id), u.username, action) for u in users]
+        quotes = (
+            self._call(
+                lambda: client.get_quote_tweets(
+                    post_ref, tweet_fields=["author_id"], user_auth=False
+                )
+            ).data
+            or []
+        )
+        found += [Engager(str(t.author_id), "", "quote") for t in quotes]
+        return found
+
+
+def _message(error: tweepy.HTTPException) -> str:
+    return "; ".join(error.api_messages) or str(error.response.status_code)
+
+
+def _metrics(tweet: tweepy.Tweet, missing: tuple[str, ...] = ()) -> PostMetrics:
+    public = tweet.public_metrics or {}
+    private = tweet.non_public_metrics or {}
+    return PostMetrics(
+        remote_id=str(tweet.id),
+        impressions=private.get("impression_count", public.get("impression_count")),
+        likes=public.get("like_count"),
+        comments=public.get("reply_count"),
+        reshares=public.get("retweet_count"),
+        quotes=public.get("quote_count"),
+        bookmarks=public.get("bookmark_count"),
+        link_clicks=private.get("url_link_clicks"),
+        missing=missing,
+    )

@@ -1,0 +1,161 @@
+"""The LinkedIn connector against exact HTTP exchanges (responses)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from connectors.base import (
+    AuthExpired,
+    AuthorizationRequest,
+    Capability,
+    PermanentError,
+    RateLimited,
+    Tokens,
+)
+from connectors.linkedin import API, OAUTH, LinkedIn
+from connectors.settings import NetworkSettings
+
+SETTINGS = NetworkSettings(
+    client_id="cid", client_secret="secret", authorize_url="", api_version="202510", retries=0
+)
+TOKENS = Tokens("li-token")
+REDIRECT = "https://chorus.example.com/networks/linkedin/callback"
+ANALYTICS = f"{API}/rest/memberCreatorPostAnalytics"
+OLD_METRIC_TYPE = "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1"
+
+
+def test_authorization_url_keeps_the_state_it_was_given():
+    request = LinkedIn(SETTINGS).authorization_url(REDIRECT)
+    query = parse_qs(urlsplit(request.url).query)
+    assert request.url.startswith(f"{OAUTH}/authorization?")
+    assert query["state"] == [request.state] and query["redirect_uri"] == [REDIRECT]
+    assert set(query["scope"][0].split()) == {"openid", "profile", "email", "w_member_social"}
+
+
+@responses.activate
+def test_the_code_is_exchanged_with_a_form_post():
+    responses.post(
+        f"{OAUTH}/accessToken",
+        json={
+            "access_token": "t",
+            "expires_in": 5184000,
+            "scope": "openid,profile,email,w_member_social",
+        },
+    )
+    request = AuthorizationRequest("", "s1")
+    tokens = LinkedIn(SETTINGS).exchange_code(request, f"{REDIRECT}?code=c&state=s1", REDIRECT)
+    assert tokens.access_token == "t" and tokens.refresh_token is None
+    assert "w_member_social" in tokens.scopes
+    body = parse_qs(responses.calls[0].request.body)
+    assert body["code"] == ["c"] and body["client_secret"] == ["secret"]
+    with pytest.raises(PermanentError, match="does not match"):
+        LinkedIn(SETTINGS).exchange_code(request, f"{REDIRECT}?code=c&state=evil", REDIRECT)
+
+
+@responses.activate
+def test_calls_carry_bearer_version_and_restli_headers_and_no_token_in_the_url():
+    responses.get(
+        f"{API}/v2/userinfo", json={"sub": "abc", "name": "Ann Lee", "email": "ann@example.com"}
+    )
+    responses.get(
+        f"{API}/rest/memberFollowersCount", json={"elements": [{"memberFollowersCount": 812}]}
+    )
+
+    profile = LinkedIn(SETTINGS).profile(TOKENS)
+
+    assert (profile.remote_id, profile.follower_count) == ("abc", 812)
+    for call in responses.calls:
+        assert call.request.headers["Authorization"] == "Bearer li-token"
+        assert call.request.headers["LinkedIn-Version"] == "202510"
+        assert call.request.headers["X-Restli-Protocol-Version"] == "2.0.0"
+        assert "li-token" not in call.request.url
+
+
+@responses.activate
+def test_followers_without_permission_are_unknown_not_zero():
+    responses.get(f"{API}/v2/userinfo", json={"sub": "abc", "name": "Ann"})
+    responses.get(
+        f"{API}/rest/memberFollowersCount",
+        status=403,
+        json={"status": 403, "code": "ACCESS_DENIED", "message": "Not enough"},
+    )
+    assert LinkedIn(SETTINGS).profile(TOKENS).follower_count is None
+
+
+@responses.activate
+def test_publish_returns_the_urn_from_the_restli_header():
+    responses.get(f"{API}/v2/userinfo", json={"sub": "abc"})
+    responses.post(f"{API}/rest/posts", status=201, headers={"x-restli-id": "urn:li:share:7"})
+
+    post = LinkedIn(SETTINGS).publish(
+        TOKENS, "Proud of the team #employee", "k1", link="https://c.example/l/x"
+    )
+
+    body = json.loads(responses.calls[1].request.body)
+    assert body["author"] == "urn:li:person:abc" and body["lifecycleState"] == "PUBLISHED"
+    assert body["content"]["article"]["source"] == "https://c.example/l/x"
+    assert post.remote_id == "urn:li:share:7" and "urn:li:share:7" in post.url
+
+
+@pytest.mark.parametrize("shape", ["string", "object"])
+@responses.activate
+def test_analytics_read_both_metric_type_shapes(shape):
+    def answer(request):
+        kind = parse_qs(urlsplit(request.url).query)["queryType"][0]
+        metric = kind if shape == "string" else {OLD_METRIC_TYPE: kind}
+        counts = {
+            "IMPRESSION": 500,
+            "MEMBERS_REACHED": 300,
+            "RESHARE": 2,
+            "REACTION": 20,
+            "COMMENT": 4,
+        }
+        return 200, {}, json.dumps({"elements": [{"count": counts[kind], "metricType": metric}]})
+
+    responses.add_callback(responses.GET, ANALYTICS, callback=answer)
+
+    [metrics] = LinkedIn(SETTINGS).metrics(TOKENS, ["urn:li:share:7"])
+
+    assert (metrics.impressions, metrics.members_reached, metrics.likes) == (500, 300, 20)
+    assert (metrics.comments, metrics.reshares, metrics.link_clicks) == (4, 2, None)
+    entity = parse_qs(urlsplit(responses.calls[0].request.url).query)["entity"][0]
+    assert entity == "(share:urn:li:share:7)"
+
+
+@responses.activate
+def test_analytics_without_permission_are_unknown_and_say_why():
+    responses.get(
+        ANALYTICS,
+        status=403,
+        json={"status": 403, "code": "ACCESS_DENIED", "message": "Not enough permissions"},
+    )
+    [metrics] = LinkedIn(SETTINGS).metrics(TOKENS, ["urn:li:share:7"])
+    assert metrics.impressions is None and metrics.likes is None
+    assert "r_member_social" in metrics.missing[0]
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "error"),
+    [(401, {}, AuthExpired), (429, {"Retry-After": "60"}, RateLimited), (422, {}, PermanentError)],
+)
+@responses.activate
+def test_errors_become_our_own(status, headers, error):
+    responses.get(
+        f"{API}/v2/userinfo",
+        status=status,
+        headers=headers,
+        json={"status": status, "message": "nope"},
+    )
+    with pytest.raises(error):
+        LinkedIn(SETTINGS).profile(TOKENS)
+
+
+def test_capabilities_say_what_is_missing_and_why():
+    missing = LinkedIn.capabilities.missing
+    assert Capability.REFRESH in missing and Capability.ENGAGERS in missing
+    with pytest.raises(AuthExpired):
+        LinkedIn(SETTINGS).refresh(TOKENS)
