@@ -7,6 +7,7 @@ errors below, never a client library's own exception. A metric a network does no
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,6 +131,8 @@ class Network(Protocol):
 
 
 _registry: dict[str, type] = {}
+# The modules that register a network; a third network is one new module added here.
+NETWORK_MODULES = ("connectors.x", "connectors.linkedin")
 
 
 def register(cls: type) -> type:
@@ -139,4 +142,7 @@ def register(cls: type) -> type:
 
 
 def network_classes() -> dict[str, type]:
+    """Every registered network by name (importing the network modules on first use)."""
+    for module in NETWORK_MODULES:
+        importlib.import_module(module)
     return dict(_registry)
