@@ -61,9 +61,12 @@ def _mount_sandbox(app: Flask) -> None:
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     from connectors.sandbox import create_sandbox
+    from connectors.sandbox.state import SandboxState
     from connectors.sandbox.transport import LINKEDIN_ROUTES, X_ROUTES, mount_sandbox
 
-    sandbox = create_sandbox()
+    # One state file for the web server, the CLI and workers; tests keep theirs in memory.
+    state_file = None if app.config.get("TESTING") else Path(app.instance_path) / "sandbox.json"
+    sandbox = create_sandbox(SandboxState(path=str(state_file) if state_file else None))
     routes = {**X_ROUTES, **LINKEDIN_ROUTES}
     app.extensions["chorus_sandbox"] = sandbox
     app.extensions["chorus_sandbox_mount"] = lambda session: mount_sandbox(

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 NETWORKS = ("x", "linkedin")
@@ -150,11 +151,17 @@ class SandboxState:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sleep: Callable[[float], None] = field(default=time.sleep)
     linkedin_metrics_access: bool = True
+    # A JSON file shared by every process (web, CLI, workers); None keeps it in memory.
+    path: str | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
         self._initial_metrics_access = self.linkedin_metrics_access
         self.reset()
+        if self.path:
+            from connectors.sandbox.storage import FileSyncedLock
+
+            self._lock = FileSyncedLock(self, Path(self.path))
 
     def reset(self) -> None:
         """Forget every code, token, post, pending consent and fault (the clock stays)."""

@@ -587,3 +587,19 @@ def test_engagement_is_zero_at_publish_and_monotonic() -> None:
     for before, after in zip(series, series[1:], strict=False):
         assert all(getattr(after, f) >= getattr(before, f) for f in vars(before))
     assert series == [engagement("1790000000000007919", 5000, age) for age in ages]
+
+
+def test_a_state_file_is_shared_by_processes_and_survives_a_restart(tmp_path):
+    from connectors.sandbox.state import SandboxState
+
+    path = str(tmp_path / "sandbox.json")
+    web = SandboxState(path=path)
+    token = web.issue_access_token("x", "ann", ["tweet.read"])
+    post = web.add_post("x", "ann", "hello")
+
+    cli = SandboxState(path=path)  # another process, or the demo after a restart
+
+    assert cli.access_token("x", token).handle == "ann"
+    assert cli.post("x", post.id).text == "hello"
+    cli.set_faults("x", revoked=True)
+    assert web.access_token("x", token) is None
