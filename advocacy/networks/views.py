@@ -59,7 +59,9 @@ def callback(network: str):
     account = networks.finish_connect(
         db.session, current_user, _connector(network), state, url, _callback_url(network)
     )
-    flash(f"{networks.NETWORKS[network]} is connected as @{account.handle}.", "success")
+    flash(
+        f"{networks.NETWORKS[network]} is connected as {networks.shown_handle(account)}.", "success"
+    )
     return redirect(url_for("networks.index"), 303)
 
 

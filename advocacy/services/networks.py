@@ -216,7 +216,12 @@ def check_account(session: Session, account: NetworkAccount, network: Network) -
     account.follower_count, account.followers_updated_at = profile.follower_count, clock.now()
     session.commit()
     followers = "unknown" if profile.follower_count is None else f"{profile.follower_count:,}"
-    return f"@{profile.handle} ({profile.display_name}), {followers} followers"
+    return f"{shown_handle(account)} ({profile.display_name}), {followers} followers"
+
+
+def shown_handle(account: NetworkAccount) -> str:
+    """How people recognise the account: @handle on X, the sign-in email on LinkedIn."""
+    return f"@{account.handle}" if account.network == "x" else account.handle
 
 
 def rotate_tokens(session: Session) -> int:

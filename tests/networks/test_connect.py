@@ -49,7 +49,7 @@ def test_connecting_stores_the_profile_and_encrypted_tokens(app, client, employe
 
     assert response.status_code == 303
     page = client.get("/networks").get_data(as_text=True)
-    assert "is connected as @" in page and "sandbox" in page
+    assert "is connected as " in page and "sandbox" in page
     account = db.session.scalars(select(NetworkAccount)).one()
     assert account.network == network and account.user_id == employee.id
     assert account.status == "connected"
