@@ -159,3 +159,25 @@ def test_capabilities_say_what_is_missing_and_why():
     assert Capability.REFRESH in missing and Capability.ENGAGERS in missing
     with pytest.raises(AuthExpired):
         LinkedIn(SETTINGS).refresh(TOKENS)
+
+
+@responses.activate
+def test_timeouts_5xx_and_malformed_answers_are_transient():
+    import requests
+
+    from connectors.base import TransientError
+
+    responses.get(f"{API}/v2/userinfo", body=requests.Timeout("slow"))
+    with pytest.raises(TransientError):
+        LinkedIn(SETTINGS).profile(TOKENS)
+    responses.replace(
+        responses.GET,
+        f"{API}/v2/userinfo",
+        status=503,
+        json={"status": 503, "message": "Service Unavailable"},
+    )
+    with pytest.raises(TransientError):
+        LinkedIn(SETTINGS).profile(TOKENS)
+    responses.replace(responses.GET, f"{API}/v2/userinfo", body="{not json", status=200)
+    with pytest.raises(TransientError, match="could not read"):
+        LinkedIn(SETTINGS).profile(TOKENS)
