@@ -40,6 +40,7 @@ def create_app(config_overrides: Mapping | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     app.url_map.converters["id"] = IdConverter
+    _quiet_token_loggers()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
@@ -66,13 +67,26 @@ def _mount_sandbox(app: Flask) -> None:
 
     # One state file for the web server, the CLI and workers; tests keep theirs in memory.
     state_file = None if app.config.get("TESTING") else Path(app.instance_path) / "sandbox.json"
-    sandbox = create_sandbox(SandboxState(path=str(state_file) if state_file else None))
+    sandbox = create_sandbox(
+        SandboxState(path=str(state_file) if state_file else None),
+        control_endpoints=False,
+        redirect_prefixes=(app.config["BASE_URL"] + "/networks/",),
+    )
     routes = {**X_ROUTES, **LINKEDIN_ROUTES}
     app.extensions["chorus_sandbox"] = sandbox
     app.extensions["chorus_sandbox_mount"] = lambda session: mount_sandbox(
         session, sandbox, routes=routes
     )
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/_sandbox": sandbox})
+
+
+def _quiet_token_loggers() -> None:
+    """tweepy and requests-oauthlib log headers and token responses at DEBUG: never let
+    them, whatever the root level is, so no token reaches a log."""
+    import logging
+
+    for name in ("tweepy", "requests_oauthlib", "oauthlib", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _register_blueprints(app: Flask) -> None:

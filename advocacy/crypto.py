@@ -32,7 +32,10 @@ def decrypt(token: bytes) -> str:
 
 def rotate(token: bytes) -> bytes:
     """The same secret, encrypted with the newest key."""
-    return _fernet().rotate(token)
+    try:
+        return _fernet().rotate(token)
+    except InvalidToken as error:
+        raise SecretUnreadable("A stored secret cannot be read with the current keys.") from error
 
 
 def new_key() -> str:

@@ -41,6 +41,7 @@ API = "https://api.linkedin.com"
 OAUTH = "https://www.linkedin.com/oauth/v2"
 SCOPES = ("openid", "profile", "email", "w_member_social")
 DEFAULT_VERSION = "202510"
+DEFAULT_TOKEN_SECONDS = 60 * 24 * 3600  # LinkedIn member tokens last 60 days
 ANALYTICS = ("IMPRESSION", "MEMBERS_REACHED", "RESHARE", "REACTION", "COMMENT")
 RESTRICTED = "needs LinkedIn's r_member_social / Community Management API access for this app"
 Result = TypeVar("Result")
@@ -86,7 +87,7 @@ class LinkedIn:
             raise PermanentError(f"LinkedIn did not authorize Chorus: {query['error'][0]}.")
         if query.get("state", [""])[0] != request.state:
             raise PermanentError("The answer from LinkedIn does not match this sign-in.")
-        data = self._call(
+        response = self._call(
             lambda: self.http.post(
                 f"{OAUTH}/accessToken",
                 data={
@@ -97,14 +98,18 @@ class LinkedIn:
                     "client_secret": self.settings.client_secret,
                 },
                 timeout=self.settings.timeout_seconds,
-            )
-        ).json()
-        expires = self.settings.now() + timedelta(seconds=int(data.get("expires_in", 0)))
+            ),
+            retry=False,  # a code works once
+        )
+        data = _json(response)
+        if not data.get("access_token"):
+            raise TransientError("LinkedIn's answer had no access token; try again.")
+        lifetime = int(data.get("expires_in") or DEFAULT_TOKEN_SECONDS)
         scope = data.get("scope", "")
         return Tokens(
             data["access_token"],
             data.get("refresh_token"),
-            expires,
+            self.settings.now() + timedelta(seconds=lifetime),
             tuple(s for s in scope.replace(",", " ").split() if s),
         )
 
@@ -120,16 +125,21 @@ class LinkedIn:
             "X-Restli-Protocol-Version": "2.0.0",
         }
 
-    def _call(self, send: Callable[[], requests.Response]) -> requests.Response:
-        for attempt in range(self.settings.retries + 1):
+    def _call(
+        self, send: Callable[[], requests.Response], *, retry: bool = True
+    ) -> requests.Response:
+        """Send, retrying network errors and 5xx with backoff unless `retry` is off (posts:
+        a post may exist even when the answer was lost)."""
+        retries = self.settings.retries if retry else 0
+        for attempt in range(retries + 1):
             try:
                 response = send()
             except (requests.ConnectionError, requests.Timeout) as error:
-                if attempt == self.settings.retries:
+                if attempt == retries:
                     raise TransientError(f"LinkedIn is not answering ({error}).") from error
                 time.sleep(0.2 * (attempt + 1))
                 continue
-            if response.status_code >= 500 and attempt < self.settings.retries:
+            if response.status_code >= 500 and attempt < retries:
                 time.sleep(0.2 * (attempt + 1))
                 continue
             return _checked(response)
@@ -150,9 +160,13 @@ class LinkedIn:
         info = self._get(tokens, "/v2/userinfo")
         try:
             followers = self._get(tokens, "/rest/memberFollowersCount?q=me")
-            count = followers["elements"][0]["memberFollowersCount"]
+            count = next(
+                (e.get("memberFollowersCount") for e in followers.get("elements", [])), None
+            )
         except PermanentError:
             count = None  # needs restricted access: unknown, not zero
+        if not info.get("sub"):
+            raise TransientError("LinkedIn's profile answer had no member id; try again.")
         return Profile(info["sub"], info.get("email", info["sub"]), info.get("name", ""), count)
 
     def publish(
@@ -179,7 +193,8 @@ class LinkedIn:
                 json=body,
                 headers=self._headers(tokens),
                 timeout=self.settings.timeout_seconds,
-            )
+            ),
+            retry=False,
         )
         urn = response.headers.get("x-restli-id")
         if not urn:

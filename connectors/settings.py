@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import requests
+from requests.adapters import HTTPAdapter
 
 Mount = Callable[[requests.Session], None]
 
@@ -28,7 +29,21 @@ class NetworkSettings:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def session(self, session: requests.Session | None = None) -> requests.Session:
+        """A session that never waits forever (tweepy sets no timeout) and, in the demo,
+        talks to the sandbox."""
         session = session or requests.Session()
+        adapter = _TimeoutAdapter(self.timeout_seconds)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         if self.mount is not None:
             self.mount(session)
         return session
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    def __init__(self, timeout_seconds: float) -> None:
+        super().__init__()
+        self.timeout_seconds = timeout_seconds
+
+    def send(self, request, timeout=None, **kwargs):  # type: ignore[override]
+        return super().send(request, timeout=timeout or self.timeout_seconds, **kwargs)

@@ -77,6 +77,19 @@ def _granted(fetch: Callable[[], dict]) -> dict:
         return dict(token)
 
 
+def _token_endpoint_failure(response: requests.Response) -> requests.Response:
+    """oauthlib reads any failure of the token endpoint as a missing token: say what it was."""
+    if response.status_code == 429:
+        raise RateLimited("X's rate limit is reached.", _reset_time(response))
+    if response.status_code >= 500:
+        raise TransientError(f"X's sign-in service is not answering ({response.status_code}).")
+    if response.status_code == 401:
+        raise PermanentError(
+            "X refused Chorus's app credentials; check X_CLIENT_ID and X_CLIENT_SECRET."
+        )
+    return response
+
+
 def _reset_time(response: requests.Response | None) -> datetime | None:
     reset = response.headers.get("x-rate-limit-reset") if response is not None else None
     return datetime.fromtimestamp(int(reset), UTC) if reset and reset.isdigit() else None
@@ -100,6 +113,8 @@ class X:
             client_secret=self.settings.client_secret,
         )
         self.settings.session(handler)
+        for hook in ("access_token_response", "refresh_token_response"):
+            handler.register_compliance_hook(hook, _token_endpoint_failure)
         return handler
 
     def authorization_url(self, redirect_uri: str) -> AuthorizationRequest:
@@ -165,13 +180,15 @@ class X:
         self.settings.session(client.session)
         return client
 
-    def _call(self, action: Callable[[], Result]) -> Result:
-        """Run one API call; map every failure to our errors; retry 5xx with backoff."""
-        for attempt in range(self.settings.retries + 1):
+    def _call(self, action: Callable[[], Result], *, retry: bool = True) -> Result:
+        """Run one API call; map every failure to our errors; retry 5xx with backoff (not
+        for a publish: a post may exist even when the answer was lost)."""
+        retries = self.settings.retries if retry else 0
+        for attempt in range(retries + 1):
             try:
                 return action()
             except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout) as error:
-                if attempt == self.settings.retries:
+                if attempt == retries:
                     raise TransientError(f"X is not answering right now ({error}).") from error
                 time.sleep(0.2 * (attempt + 1))
             except tweepy.TooManyRequests as error:
@@ -207,7 +224,7 @@ class X:
         """X has no idempotency key: the caller records the share before calling this."""
         body = f"{text} {link}".strip() if link and link not in text else text
         data = self._call(
-            lambda: self._client(tokens).create_tweet(text=body, user_auth=False)
+            lambda: self._client(tokens).create_tweet(text=body, user_auth=False), retry=False
         ).data
         return RemotePost(str(data["id"]), f"https://x.com/i/web/status/{data['id']}")
 

@@ -14,7 +14,14 @@ from advocacy.errors import NotFound, ValidationFailed
 from advocacy.models import NetworkAccount, OAuthRequest, User
 from advocacy.models.networks import CONNECTED, RECONNECT_NEEDED
 from advocacy.services import audit
-from connectors.base import AuthExpired, AuthorizationRequest, ConnectorError, Network, Tokens
+from connectors.base import (
+    AuthExpired,
+    AuthorizationRequest,
+    ConnectorError,
+    Network,
+    PermanentError,
+    Tokens,
+)
 from connectors.linkedin import LinkedIn
 from connectors.settings import NetworkSettings
 from connectors.x import X
@@ -152,18 +159,28 @@ def tokens_of(account: NetworkAccount) -> Tokens:
 def fresh_tokens(session: Session, account: NetworkAccount, network: Network) -> Tokens:
     """Tokens good for a call now: refreshed shortly before expiry; a failed refresh (or an
     expired token that cannot be refreshed) marks the account "reconnect needed"."""
+    if not _due(account):
+        return tokens_of(account)
+    # One refresh at a time per account: X rotates refresh tokens, so a second refresh with
+    # the old one would fail. The row lock makes the other worker wait, then re-read.
+    session.refresh(account, with_for_update=True)
     tokens = tokens_of(account)
-    expires = account.token_expires_at
-    if expires is None or expires - REFRESH_MARGIN > clock.now():
+    if not _due(account):
+        session.commit()
         return tokens
     try:
         tokens = network.refresh(tokens)
-    except AuthExpired as error:
+    except (AuthExpired, PermanentError) as error:
         mark_reconnect(session, account, str(error))
-        raise
+        raise AuthExpired(str(error)) from error
     store_tokens(account, tokens)
     session.commit()
     return tokens
+
+
+def _due(account: NetworkAccount) -> bool:
+    expires = account.token_expires_at
+    return expires is not None and expires - REFRESH_MARGIN <= clock.now()
 
 
 def mark_reconnect(session: Session, account: NetworkAccount, reason: str) -> None:
@@ -206,7 +223,7 @@ def check_account(session: Session, account: NetworkAccount, network: Network) -
     """Refresh the profile and follower count of one account; a line saying what happened."""
     try:
         profile = network.profile(fresh_tokens(session, account, network))
-    except AuthExpired as error:
+    except (AuthExpired, crypto.SecretUnreadable) as error:
         if account.status != RECONNECT_NEEDED:
             mark_reconnect(session, account, str(error))
         return f"reconnect needed: {error}"
@@ -227,10 +244,14 @@ def shown_handle(account: NetworkAccount) -> str:
 def rotate_tokens(session: Session) -> int:
     """Re-encrypt every stored token with the newest key; returns how many accounts."""
     accounts = session.scalars(select(NetworkAccount)).all()
+    session.execute(delete(OAuthRequest))  # sign-ins in flight: short-lived, start again
     for account in accounts:
-        account.access_token = crypto.rotate(account.access_token)
-        if account.refresh_token:
-            account.refresh_token = crypto.rotate(account.refresh_token)
+        try:
+            account.access_token = crypto.rotate(account.access_token)
+            if account.refresh_token:
+                account.refresh_token = crypto.rotate(account.refresh_token)
+        except crypto.SecretUnreadable as error:
+            account.status, account.status_reason = RECONNECT_NEEDED, str(error)
     audit.record(session, "tokens.rotated", subject=f"{len(accounts)} accounts")
     session.commit()
     return len(accounts)

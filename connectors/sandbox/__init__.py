@@ -35,18 +35,37 @@ __all__ = ["SandboxState", "create_sandbox"]
 DEFAULT_HANDLE = "demo_user"
 
 
-def create_sandbox(state: SandboxState | None = None, *, auto_approve: bool = False) -> Flask:
-    """The sandbox app; `auto_approve` skips the consent page (for scripts)."""
+def create_sandbox(
+    state: SandboxState | None = None,
+    *,
+    auto_approve: bool = False,
+    control_endpoints: bool = True,
+    redirect_prefixes: tuple[str, ...] = (),
+) -> Flask:
+    """The sandbox app; `auto_approve` skips the consent page (for scripts).
+
+    Mounted inside Chorus, the fault-switch endpoints are left out (tests reach the state
+    directly) and only redirects back to Chorus itself are allowed, as a real network allows
+    only the app's registered callback URLs."""
     from connectors.sandbox import linkedin_api, x_api
 
     app = Flask(__name__)
     app.config["SANDBOX_STATE"] = state if state is not None else SandboxState()
     app.config["SANDBOX_AUTO_APPROVE"] = auto_approve
+    app.config["SANDBOX_REDIRECT_PREFIXES"] = redirect_prefixes
     app.json = _OrderedJSON(app)
     app.register_blueprint(x_api.blueprint)
     app.register_blueprint(linkedin_api.blueprint)
-    app.register_blueprint(control)
+    if control_endpoints:
+        app.register_blueprint(control)
+    app.after_request(_no_framing)
     return app
+
+
+def _no_framing(response: Response) -> Response:
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    return response
 
 
 class _OrderedJSON(DefaultJSONProvider):
@@ -80,6 +99,9 @@ def authorize_problem(args: Any, *, required: tuple[str, ...], pkce: bool) -> st
     parts = urlsplit(args.get("redirect_uri", ""))
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
         return "redirect_uri must be an absolute http(s) URL without a fragment."
+    allowed = current_app.config.get("SANDBOX_REDIRECT_PREFIXES") or ()
+    if allowed and not args.get("redirect_uri", "").startswith(allowed):
+        return "redirect_uri is not a registered callback URL of this app."
     if pkce and (not args.get("code_challenge") or args.get("code_challenge_method") != "S256"):
         return "PKCE is required: code_challenge with code_challenge_method=S256."
     return None

@@ -181,3 +181,15 @@ def test_timeouts_5xx_and_malformed_answers_are_transient():
     responses.replace(responses.GET, f"{API}/v2/userinfo", body="{not json", status=200)
     with pytest.raises(TransientError, match="could not read"):
         LinkedIn(SETTINGS).profile(TOKENS)
+
+
+@responses.activate
+def test_a_post_is_never_retried():
+    from connectors.base import TransientError
+
+    retrying = NetworkSettings(client_id="c", client_secret="s", authorize_url="", retries=2)
+    responses.get(f"{API}/v2/userinfo", json={"sub": "abc"})
+    responses.post(f"{API}/rest/posts", status=504, json={"status": 504, "message": "timeout"})
+    with pytest.raises(TransientError):
+        LinkedIn(retrying).publish(TOKENS, "Hello", "k")
+    assert sum(call.request.method == "POST" for call in responses.calls) == 1

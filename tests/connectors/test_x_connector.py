@@ -246,3 +246,26 @@ def test_profile_and_publish_use_the_bearer_token():
     assert post.remote_id == "99" and post.url.endswith("/99")
     assert all(c.request.headers["Authorization"] == "Bearer access-1" for c in responses.calls)
     assert json.loads(responses.calls[1].request.body) == {"text": "Hi https://c.example/l/abc"}
+
+
+@responses.activate
+def test_a_publish_is_never_retried():
+    responses.post(_tweets_url(), status=503, json={"title": "Service Unavailable"})
+    with pytest.raises(TransientError):
+        X(SETTINGS).publish(TOKENS, "Hello", "share-1")
+    assert len(responses.calls) == 1  # the post may exist: no second try
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "error"),
+    [
+        (503, {}, TransientError),
+        (429, {"x-rate-limit-reset": "2000000000"}, RateLimited),
+        (401, {}, PermanentError),
+    ],
+)
+@responses.activate
+def test_token_endpoint_failures_are_named(status, headers, error):
+    responses.post(TOKEN_URL, status=status, headers=headers, body="<html>down</html>")
+    with pytest.raises(error):
+        X(SETTINGS).refresh(TOKENS)

@@ -159,3 +159,28 @@ def test_in_production_a_network_without_credentials_is_off_not_sandboxed(app, c
     app.config["CHORUS_PRODUCTION"] = True
     assert post_form(client, "/networks/x/connect").status_code == 404
     assert "not set up in Chorus yet" in client.get("/networks").get_data(as_text=True)
+
+
+def test_no_token_reaches_the_logs_even_at_debug_level(app, client, employee, caplog):
+    import logging
+
+    from advocacy.services.networks import tokens_of
+
+    with caplog.at_level(logging.DEBUG):
+        connect(client, "x")
+        app.test_cli_runner().invoke(args=["networks", "check"])
+    tokens = tokens_of(db.session.scalars(select(NetworkAccount)).one())
+    assert tokens.access_token not in caplog.text
+    assert tokens.refresh_token not in caplog.text
+
+
+def test_the_mounted_sandbox_only_sends_people_back_to_chorus(client, employee):
+    evil = (
+        "/_sandbox/x/i/oauth2/authorize?response_type=code&client_id=c&scope=tweet.read"
+        "&state=s&code_challenge=abc&code_challenge_method=S256"
+        "&redirect_uri=https://evil.example/cb"
+    )
+    response = client.get(evil)
+    assert response.status_code == 400
+    assert "not a registered callback" in response.get_data(as_text=True)
+    assert client.post("/_sandbox/_control/reset").status_code == 404
