@@ -91,6 +91,12 @@ def load_settings(
         "LINKEDIN_CLIENT_ID": env.get("LINKEDIN_CLIENT_ID") or None,
         "LINKEDIN_CLIENT_SECRET": env.get("LINKEDIN_CLIENT_SECRET") or None,
         "LINKEDIN_API_VERSION": env.get("LINKEDIN_API_VERSION") or "202510",
+        # Where the APIs are; change only to reach a sandbox run apart (python -m
+        # connectors.sandbox): e.g. http://127.0.0.1:8765/x and .../linkedin.
+        "X_API_BASE_URL": env.get("X_API_BASE_URL") or "https://api.twitter.com",
+        "LINKEDIN_API_BASE_URL": env.get("LINKEDIN_API_BASE_URL") or "https://api.linkedin.com",
+        "LINKEDIN_OAUTH_BASE_URL": env.get("LINKEDIN_OAUTH_BASE_URL")
+        or "https://www.linkedin.com/oauth/v2",
         "TRUST_PROXY_HEADERS": _flag(env, "CHORUS_TRUST_PROXY"),
         "BASE_URL": (env.get("CHORUS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,

@@ -10,6 +10,7 @@ own tracked-link clicks still count.
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -42,7 +43,7 @@ OAUTH = "https://www.linkedin.com/oauth/v2"
 SCOPES = ("openid", "profile", "email", "w_member_social")
 DEFAULT_VERSION = "202510"
 DEFAULT_TOKEN_SECONDS = 60 * 24 * 3600  # LinkedIn member tokens last 60 days
-ANALYTICS = ("IMPRESSION", "MEMBERS_REACHED", "RESHARE", "REACTION", "COMMENT")
+ANALYTICS = ("IMPRESSION", "MEMBERS_REACHED", "RESHARE")
 RESTRICTED = "needs LinkedIn's r_member_social / Community Management API access for this app"
 Result = TypeVar("Result")
 
@@ -175,7 +176,7 @@ class LinkedIn:
         author = f"urn:li:person:{self._get(tokens, '/v2/userinfo')['sub']}"
         body = {
             "author": author,
-            "commentary": text,
+            "commentary": little_text(text),
             "visibility": "PUBLIC",
             "distribution": {
                 "feedDistribution": "MAIN_FEED",
@@ -205,19 +206,30 @@ class LinkedIn:
         return [self._post_metrics(tokens, urn) for urn in dict.fromkeys(remote_ids)]
 
     def _post_metrics(self, tokens: Tokens, urn: str) -> PostMetrics:
-        values: dict[str, int | None] = dict.fromkeys(ANALYTICS)
-        missing = []
+        """Likes and comments from socialMetadata; impressions, members reached and reshares
+        from the creator analytics. What the app may not read stays None, with the reason."""
+        values: dict[str, int | None] = dict.fromkeys((*ANALYTICS, "likes", "comments"))
+        missing: list[str] = []
+        try:
+            social = self._get(tokens, f"/rest/socialMetadata/{quote(urn, safe='')}")
+            values["likes"] = sum(
+                int(r.get("count", 0)) for r in (social.get("reactionSummaries") or {}).values()
+            )
+            values["comments"] = int((social.get("commentSummary") or {}).get("count", 0))
+        except _NotFound:
+            return PostMetrics(remote_id=urn, missing=("deleted or not found",))
+        except PermanentError:
+            missing.append(f"likes and comments: {RESTRICTED}")
         kind = "ugc" if ":ugcPost:" in urn else "share"
         for metric in ANALYTICS:
             try:
                 data = self._get(
                     tokens,
                     "/rest/memberCreatorPostAnalytics?q=entity&entity="
-                    f"({kind}:{quote(urn, safe='')})&queryType={metric}"
-                    "&aggregation=TOTAL",
+                    f"({kind}:{quote(urn, safe='')})&queryType={metric}&aggregation=TOTAL",
                 )
             except PermanentError:
-                missing.append(f"analytics: {RESTRICTED}")
+                missing.append(f"impressions, reach and reshares: {RESTRICTED}")
                 break
             values[metric] = sum(
                 int(e.get("count", 0))
@@ -228,14 +240,31 @@ class LinkedIn:
             remote_id=urn,
             impressions=values["IMPRESSION"],
             members_reached=values["MEMBERS_REACHED"],
-            likes=values["REACTION"],
-            comments=values["COMMENT"],
+            likes=values["likes"],
+            comments=values["comments"],
             reshares=values["RESHARE"],
             missing=tuple(missing),
         )
 
     def engagers(self, tokens: Tokens, post_ref: str) -> list[Engager]:
         raise PermanentError(self.capabilities.missing[Capability.ENGAGERS])
+
+
+_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
+_KEEP = re.compile(r"https?://\S+|#\w+")
+
+
+def little_text(text: str) -> str:
+    """Commentary in LinkedIn's "little" format: reserved characters are backslash-escaped,
+    or LinkedIn silently cuts the post at the first one; links and #hashtags stay as they
+    are, so they still link."""
+    parts, position = [], 0
+    for match in _KEEP.finditer(text):
+        parts.append(_RESERVED.sub(r"\\\1", text[position : match.start()]))
+        parts.append(match.group(0))
+        position = match.end()
+    parts.append(_RESERVED.sub(r"\\\1", text[position:]))
+    return "".join(parts)
 
 
 def _metric_type(element: dict) -> str | None:
@@ -270,4 +299,10 @@ def _checked(response: requests.Response) -> requests.Response:
         raise RateLimited("LinkedIn's rate limit is reached.", reset)
     if status >= 500:
         raise TransientError(f"LinkedIn is not answering right now ({message}).")
+    if status == 404:
+        raise _NotFound(f"LinkedIn does not know it: {message}")
     raise PermanentError(f"LinkedIn refused: {message}")
+
+
+class _NotFound(PermanentError):
+    """A 404: the post was deleted, or never existed."""

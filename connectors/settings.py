@@ -27,6 +27,9 @@ class NetworkSettings:
     retries: int = 2
     # The caller's clock, for token expiry (tests move it).
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Real URL prefix -> where to send it instead (e.g. a sandbox on another port); the
+    # client libraries keep using the real URLs, an adapter rewrites them on the wire.
+    base_urls: dict[str, str] = field(default_factory=dict)
 
     def session(self, session: requests.Session | None = None) -> requests.Session:
         """A session that never waits forever (tweepy sets no timeout) and, in the demo,
@@ -35,6 +38,9 @@ class NetworkSettings:
         adapter = _TimeoutAdapter(self.timeout_seconds)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
+        for real, target in self.base_urls.items():
+            if target.rstrip("/") != real.rstrip("/"):
+                session.mount(real, _RewriteAdapter(self.timeout_seconds, real, target))
         if self.mount is not None:
             self.mount(session)
         return session
@@ -47,3 +53,14 @@ class _TimeoutAdapter(HTTPAdapter):
 
     def send(self, request, timeout=None, **kwargs):  # type: ignore[override]
         return super().send(request, timeout=timeout or self.timeout_seconds, **kwargs)
+
+
+class _RewriteAdapter(_TimeoutAdapter):
+    def __init__(self, timeout_seconds: float, real: str, target: str) -> None:
+        super().__init__(timeout_seconds)
+        self.real, self.target = real.rstrip("/") + "/", target.rstrip("/") + "/"
+
+    def send(self, request, **kwargs):  # type: ignore[override]
+        if request.url.startswith(self.real):
+            request.url = self.target + request.url[len(self.real) :]
+        return super().send(request, **kwargs)

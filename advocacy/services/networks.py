@@ -66,9 +66,19 @@ def connector(config: Mapping, network: str, sandbox_mount=None) -> Network:
             client_id=config[f"{prefix}_CLIENT_ID"],
             client_secret=config.get(f"{prefix}_CLIENT_SECRET"),
             authorize_url="",
+            base_urls=_base_urls(config, network),
             api_version=config.get("LINKEDIN_API_VERSION"),
         )
     return X(settings) if network == "x" else LinkedIn(settings)
+
+
+def _base_urls(config: Mapping, network: str) -> dict[str, str]:
+    if network == "x":
+        return {"https://api.twitter.com/": config["X_API_BASE_URL"]}
+    return {
+        "https://api.linkedin.com/": config["LINKEDIN_API_BASE_URL"],
+        "https://www.linkedin.com/oauth/v2/": config["LINKEDIN_OAUTH_BASE_URL"],
+    }
 
 
 def start_connect(session: Session, user: User, network: Network, redirect_uri: str) -> str:

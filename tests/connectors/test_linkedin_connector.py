@@ -101,19 +101,28 @@ def test_publish_returns_the_urn_from_the_restli_header():
     assert post.remote_id == "urn:li:share:7" and "urn:li:share:7" in post.url
 
 
+SOCIAL = f"{API}/rest/socialMetadata/urn%3Ali%3Ashare%3A7"
+
+
 @pytest.mark.parametrize("shape", ["string", "object"])
 @responses.activate
-def test_analytics_read_both_metric_type_shapes(shape):
+def test_metrics_read_social_metadata_and_both_analytics_shapes(shape):
+    responses.get(
+        SOCIAL,
+        json={
+            "reactionSummaries": {
+                "LIKE": {"reactionType": "LIKE", "count": 15},
+                "PRAISE": {"reactionType": "PRAISE", "count": 5},
+            },
+            "commentSummary": {"count": 4, "topLevelCount": 3},
+            "entity": "urn:li:share:7",
+        },
+    )
+
     def answer(request):
         kind = parse_qs(urlsplit(request.url).query)["queryType"][0]
         metric = kind if shape == "string" else {OLD_METRIC_TYPE: kind}
-        counts = {
-            "IMPRESSION": 500,
-            "MEMBERS_REACHED": 300,
-            "RESHARE": 2,
-            "REACTION": 20,
-            "COMMENT": 4,
-        }
+        counts = {"IMPRESSION": 500, "MEMBERS_REACHED": 300, "RESHARE": 2}
         return 200, {}, json.dumps({"elements": [{"count": counts[kind], "metricType": metric}]})
 
     responses.add_callback(responses.GET, ANALYTICS, callback=answer)
@@ -122,20 +131,44 @@ def test_analytics_read_both_metric_type_shapes(shape):
 
     assert (metrics.impressions, metrics.members_reached, metrics.likes) == (500, 300, 20)
     assert (metrics.comments, metrics.reshares, metrics.link_clicks) == (4, 2, None)
-    entity = parse_qs(urlsplit(responses.calls[0].request.url).query)["entity"][0]
+    assert metrics.missing == ()
+    entity = parse_qs(urlsplit(responses.calls[1].request.url).query)["entity"][0]
     assert entity == "(share:urn:li:share:7)"
 
 
 @responses.activate
-def test_analytics_without_permission_are_unknown_and_say_why():
-    responses.get(
-        ANALYTICS,
-        status=403,
-        json={"status": 403, "code": "ACCESS_DENIED", "message": "Not enough permissions"},
-    )
+def test_metrics_without_permission_are_unknown_and_say_why():
+    denied = {"status": 403, "code": "ACCESS_DENIED", "message": "Not enough permissions"}
+    responses.get(SOCIAL, status=403, json=denied)
+    responses.get(ANALYTICS, status=403, json=denied)
     [metrics] = LinkedIn(SETTINGS).metrics(TOKENS, ["urn:li:share:7"])
-    assert metrics.impressions is None and metrics.likes is None
-    assert "r_member_social" in metrics.missing[0]
+    assert metrics.impressions is None and metrics.likes is None and metrics.comments is None
+    assert len(metrics.missing) == 2 and all("r_member_social" in m for m in metrics.missing)
+
+
+@responses.activate
+def test_a_deleted_post_is_said_to_be_deleted():
+    responses.get(SOCIAL, status=404, json={"status": 404, "message": "Not found"})
+    [metrics] = LinkedIn(SETTINGS).metrics(TOKENS, ["urn:li:share:7"])
+    assert metrics.likes is None and metrics.missing == ("deleted or not found",)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_api_base_urls_from_settings_reach_a_sandbox_run_apart():
+    apart = NetworkSettings(
+        client_id="c",
+        client_secret="s",
+        authorize_url="",
+        retries=0,
+        base_urls={f"{API}/": "http://127.0.0.1:8765/linkedin"},
+    )
+    responses.get("http://127.0.0.1:8765/linkedin/v2/userinfo", json={"sub": "abc", "name": "A"})
+    responses.get(
+        "http://127.0.0.1:8765/linkedin/rest/memberFollowersCount",
+        json={"elements": [{"memberFollowersCount": 3}]},
+    )
+    assert LinkedIn(apart).profile(TOKENS).follower_count == 3
 
 
 @pytest.mark.parametrize(
@@ -193,3 +226,13 @@ def test_a_post_is_never_retried():
     with pytest.raises(TransientError):
         LinkedIn(retrying).publish(TOKENS, "Hello", "k")
     assert sum(call.request.method == "POST" for call in responses.calls) == 1
+
+
+def test_commentary_escapes_little_text_but_keeps_links_and_hashtags():
+    from connectors.linkedin import little_text
+
+    text = "Proud (really) of team_a @work #employee https://c.example/a_b(c) ~*[]{}<>| \\"
+    assert little_text(text) == (
+        r"Proud \(really\) of team\_a \@work #employee https://c.example/a_b(c) "
+        r"\~\*\[\]\{\}\<\>\| \\"
+    )
