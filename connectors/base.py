@@ -109,6 +109,10 @@ class PermanentError(ConnectorError):
 @runtime_checkable
 class Network(Protocol):
     name: str
+    label: str  # how people call the network
+    handle_prefix: str  # "@" where handles are shown as @handle
+    sandbox_authorize_path: str  # the approval page inside connectors.sandbox
+    base_url_settings: dict[str, str]  # setting name -> the real URL prefix it may move
     capabilities: Capabilities
 
     def authorization_url(self, redirect_uri: str) -> AuthorizationRequest: ...

@@ -51,6 +51,13 @@ Result = TypeVar("Result")
 @register
 class LinkedIn:
     name = "linkedin"
+    label = "LinkedIn"
+    handle_prefix = ""  # shown by the sign-in email
+    sandbox_authorize_path = "/linkedin/oauth/v2/authorization"
+    base_url_settings = {
+        "LINKEDIN_API_BASE_URL": f"{API}/",
+        "LINKEDIN_OAUTH_BASE_URL": f"{OAUTH}/",
+    }
     capabilities = Capabilities(
         frozenset(
             {

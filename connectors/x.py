@@ -98,6 +98,11 @@ def _reset_time(response: requests.Response | None) -> datetime | None:
 @register
 class X:
     name = "x"
+    label = "X"
+    handle_prefix = "@"
+    sandbox_authorize_path = "/x/i/oauth2/authorize"
+    # Setting that may move an API host (to a sandbox run apart) -> the real prefix.
+    base_url_settings = {"X_API_BASE_URL": f"{API}/"}
     capabilities = Capabilities(frozenset(Capability))
 
     def __init__(self, settings: NetworkSettings) -> None:

@@ -11,11 +11,12 @@ from advocacy.extensions import db
 from advocacy.forms import ActionForm, button_action
 from advocacy.services import networks
 from advocacy.urls import external_url
+from connectors.base import Network
 
 bp = Blueprint("networks", __name__, template_folder="templates")
 
 
-def _connector(name: str):
+def _connector(name: str) -> Network:
     return networks.connector(
         current_app.config, name, current_app.extensions.get("chorus_sandbox_mount")
     )
@@ -28,10 +29,12 @@ def _callback_url(name: str) -> str:
 @bp.route("/networks")
 @roles_required("employee")
 def index():
+    accounts = networks.accounts_of(db.session, current_user)
     return render_template(
         "networks/index.html",
         names=networks.NETWORKS,
-        accounts=networks.accounts_of(db.session, current_user),
+        accounts=accounts,
+        handles={name: networks.shown_handle(a) for name, a in accounts.items()},
         form=ActionForm(),
         sandbox={n for n in networks.NETWORKS if networks.uses_sandbox(current_app.config, n)},
         available={n for n in networks.NETWORKS if networks.available(current_app.config, n)},
@@ -39,7 +42,7 @@ def index():
     )
 
 
-@bp.route("/networks/<any(x, linkedin):network>/connect", methods=["POST"])
+@bp.route("/networks/<network>/connect", methods=["POST"])
 @roles_required("employee")
 def connect(network: str):
     """Off to the network's own approval page (a fixed address from the settings)."""
@@ -49,7 +52,7 @@ def connect(network: str):
     return redirect(url, 303)
 
 
-@bp.route("/networks/<any(x, linkedin):network>/callback")
+@bp.route("/networks/<network>/callback")
 @roles_required("employee")
 def callback(network: str):
     state = request.args.get("state", "")[:128]
@@ -65,9 +68,10 @@ def callback(network: str):
     return redirect(url_for("networks.index"), 303)
 
 
-@bp.route("/networks/<any(x, linkedin):network>/disconnect", methods=["POST"])
+@bp.route("/networks/<network>/disconnect", methods=["POST"])
 @roles_required("employee")
 def disconnect(network: str):
+    networks.connector(current_app.config, network)  # 404 for a network Chorus does not know
     button_action(
         lambda: networks.disconnect(db.session, current_user, network),
         lambda: f"{networks.NETWORKS[network]} is disconnected.",

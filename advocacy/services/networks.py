@@ -21,15 +21,15 @@ from connectors.base import (
     Network,
     PermanentError,
     Tokens,
+    network_classes,
 )
-from connectors.linkedin import LinkedIn
-from connectors.settings import NetworkSettings
-from connectors.x import X
+from connectors.settings import Mount, NetworkSettings
 
-NETWORKS = {"x": "X", "linkedin": "LinkedIn"}
 OAUTH_REQUEST_LIFETIME = timedelta(minutes=15)
 REFRESH_MARGIN = timedelta(minutes=5)
 RECONNECT_WARNING = timedelta(days=7)
+# Every registered network by name and label; a new connector module appears here by itself.
+NETWORKS = {name: cls.label for name, cls in sorted(network_classes().items())}
 
 
 def configured(config: Mapping, network: str) -> bool:
@@ -46,39 +46,32 @@ def available(config: Mapping, network: str) -> bool:
     return network in NETWORKS and (configured(config, network) or uses_sandbox(config, network))
 
 
-def connector(config: Mapping, network: str, sandbox_mount=None) -> Network:
+def connector(config: Mapping, network: str, sandbox_mount: Mount | None = None) -> Network:
     """The connector for a network, pointed at the real API or at the sandbox."""
     if not available(config, network):
         raise NotFound("This network is not set up in Chorus; ask your admin.")
-    prefix = network.upper()
+    cls = network_classes()[network]
+    common = {"api_version": config.get("LINKEDIN_API_VERSION"), "now": clock.now}
     if uses_sandbox(config, network):
-        path = "/x/i/oauth2/authorize" if network == "x" else "/linkedin/oauth/v2/authorization"
         settings = NetworkSettings(
             client_id="chorus-sandbox",
             client_secret="sandbox-secret",
-            authorize_url=f"{config['BASE_URL']}/_sandbox{path}",
+            authorize_url=f"{config['BASE_URL']}/_sandbox{cls.sandbox_authorize_path}",
             mount=sandbox_mount,
-            api_version=config.get("LINKEDIN_API_VERSION"),
-            now=clock.now,
+            **common,
         )
     else:
+        prefix = network.upper()
         settings = NetworkSettings(
             client_id=config[f"{prefix}_CLIENT_ID"],
             client_secret=config.get(f"{prefix}_CLIENT_SECRET"),
             authorize_url="",
-            base_urls=_base_urls(config, network),
-            api_version=config.get("LINKEDIN_API_VERSION"),
+            base_urls={
+                real: config.get(key) or real for key, real in cls.base_url_settings.items()
+            },
+            **common,
         )
-    return X(settings) if network == "x" else LinkedIn(settings)
-
-
-def _base_urls(config: Mapping, network: str) -> dict[str, str]:
-    if network == "x":
-        return {"https://api.twitter.com/": config["X_API_BASE_URL"]}
-    return {
-        "https://api.linkedin.com/": config["LINKEDIN_API_BASE_URL"],
-        "https://www.linkedin.com/oauth/v2/": config["LINKEDIN_OAUTH_BASE_URL"],
-    }
+    return cls(settings)
 
 
 def start_connect(session: Session, user: User, network: Network, redirect_uri: str) -> str:
@@ -248,7 +241,7 @@ def check_account(session: Session, account: NetworkAccount, network: Network) -
 
 def shown_handle(account: NetworkAccount) -> str:
     """How people recognise the account: @handle on X, the sign-in email on LinkedIn."""
-    return f"@{account.handle}" if account.network == "x" else account.handle
+    return network_classes()[account.network].handle_prefix + account.handle
 
 
 def rotate_tokens(session: Session) -> int:

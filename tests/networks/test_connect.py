@@ -184,3 +184,9 @@ def test_the_mounted_sandbox_only_sends_people_back_to_chorus(client, employee):
     assert response.status_code == 400
     assert "not a registered callback" in response.get_data(as_text=True)
     assert client.post("/_sandbox/_control/reset").status_code == 404
+
+
+def test_a_network_chorus_does_not_know_is_not_found(client, employee):
+    assert post_form(client, "/networks/mastodon/connect").status_code == 404
+    assert client.get("/networks/mastodon/callback?state=s&code=c").status_code == 404
+    assert post_form(client, "/networks/mastodon/disconnect").status_code == 404
