@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,23 @@ from advocacy.services.users import department_named, ensure_roles
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_internet() -> Iterator[None]:
+    """Tests talk only to this machine (the databases, the sandbox, local SMTP)."""
+    original = socket.socket.connect
+
+    def connect(self: socket.socket, address) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            if not (host in ("localhost", "::1") or str(host).startswith("127.")):
+                raise OSError(f"tests may not reach the network ({host})")
+        return original(self, address)
+
+    socket.socket.connect = connect
+    yield
+    socket.socket.connect = original
 
 
 @pytest.fixture(scope="session")
