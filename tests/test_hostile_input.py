@@ -89,3 +89,26 @@ def test_seed_demo_refuses_to_run_in_production(app):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "does not run in production" in result.output
+
+
+def test_guesses_still_being_checked_count_towards_the_limit(app, client, make_user):
+    """Parallel guesses: each is written before its password is checked, so a burst cannot
+    get more tries than the limit."""
+    from sqlalchemy import func, select
+
+    from advocacy.extensions import db
+    from advocacy.models import LoginAttempt
+
+    user = make_user("ann@example.com")
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    db.session.add_all(LoginAttempt(email=user.email, ip="10.0.0.7") for _ in range(limit))
+    db.session.commit()
+
+    assert sign_in(client, user.email).status_code == 429
+    assert db.session.scalar(select(func.count(LoginAttempt.id))) == limit  # refusal not kept
+
+
+def test_a_successful_sign_in_does_not_count_against_the_limit(app, client, make_user):
+    user = make_user("bo@example.com")
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] + 2):
+        assert sign_in(app.test_client(), user.email).status_code == 303

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.0 models. Tables only; rules live in advocacy.services."""
 
 from advocacy.models.audit import AuditEvent
+from advocacy.models.login import LoginAttempt
 from advocacy.models.mail import OutboxMessage
 from advocacy.models.networks import NetworkAccount, OAuthRequest
 from advocacy.models.training import (
@@ -24,6 +25,7 @@ __all__ = [
     "Course",
     "CourseVersion",
     "Department",
+    "LoginAttempt",
     "Module",
     "ModuleCompletion",
     "NetworkAccount",

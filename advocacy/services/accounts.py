@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from advocacy import clock
 from advocacy.errors import InvalidToken, LoginThrottled, ValidationFailed
-from advocacy.models import User
+from advocacy.models import LoginAttempt, User
 from advocacy.models.user import new_session_token
 from advocacy.services import audit
 from advocacy.services.mail import MailSettings, send_mail
@@ -33,28 +33,49 @@ def find_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def check_not_throttled(session: Session, config: Mapping, email: str, ip: str | None) -> None:
-    """Refuse another attempt after too many recent failures for this email or address."""
+def _attempts_since(
+    session: Session, since: datetime, *, email: str | None = None, ip: str | None = None
+) -> int:
+    query = select(func.count(LoginAttempt.id)).where(LoginAttempt.at >= since)
+    query = (
+        query.where(LoginAttempt.email == email) if email else query.where(LoginAttempt.ip == ip)
+    )
+    return session.scalar(query) or 0
+
+
+def count_attempt(session: Session, config: Mapping, email: str, ip: str | None) -> LoginAttempt:
+    """Record an attempt first, then count: of simultaneous guesses, only as many as the
+    limit allows get through. Refused attempts are not kept, so they do not extend a lock."""
+    attempt = LoginAttempt(email=normalize_email(email)[:254], ip=ip)
+    session.add(attempt)
+    session.commit()
     window: timedelta = config["LOGIN_FAILURE_WINDOW"]
     limit: int = config["LOGIN_MAX_FAILURES"]
     since = clock.now() - window
-    email = normalize_email(email)
-    failures = audit.count_since(session, "login.failed", since, subject=email)
-    ip_failures = audit.count_since(session, "login.failed", since, ip=ip) if ip else 0
-    if failures >= limit or ip_failures >= limit * IP_FAILURE_FACTOR:
-        oldest = audit.oldest_since(session, "login.failed", since, email) or clock.now()
+    by_email = _attempts_since(session, since, email=attempt.email)
+    by_ip = _attempts_since(session, since, ip=ip) if ip else 0
+    if by_email > limit or by_ip > limit * IP_FAILURE_FACTOR:
+        session.delete(attempt)
+        session.commit()
+        oldest = (
+            session.scalar(
+                select(func.min(LoginAttempt.at)).where(
+                    LoginAttempt.email == attempt.email, LoginAttempt.at >= since
+                )
+            )
+            or clock.now()
+        )
         retry = int((oldest + window - clock.now()).total_seconds())
         raise LoginThrottled(max(retry, 60))
+    return attempt
 
 
 def authenticate(session: Session, config: Mapping, email: str, password: str) -> User | None:
     """The user if the credentials are right and the account is active; audits either way."""
-    check_not_throttled(session, config, email, audit.client_ip())
+    attempt = count_attempt(session, config, email, audit.client_ip())
     user = find_by_email(session, email)
     if not verify_password(user.password_hash if user else None, password):
-        audit.record(
-            session, "login.failed", subject=normalize_email(email)[:254], reason="bad credentials"
-        )
+        audit.record(session, "login.failed", subject=attempt.email, reason="bad credentials")
         session.commit()
         return None
     if not user.active:
@@ -63,6 +84,7 @@ def authenticate(session: Session, config: Mapping, email: str, password: str) -
         )
         session.commit()
         return None
+    session.delete(attempt)
     user.last_login_at = clock.now()
     audit.record(session, "login.succeeded", actor=user, subject=user.email)
     session.commit()
@@ -90,7 +112,8 @@ def change_password(
     session: Session, config: Mapping, user: User, current: str, new_password: str
 ) -> None:
     """A wrong current password counts as a failed sign-in, so guessing is throttled too."""
-    check_not_throttled(session, config, user.email, audit.client_ip())
+    check_password_rules(new_password, user.email)
+    attempt = count_attempt(session, config, user.email, audit.client_ip())
     if not verify_password(user.password_hash, current):
         audit.record(
             session,
@@ -101,6 +124,7 @@ def change_password(
         )
         session.commit()
         raise ValidationFailed("Your current password is not right.")
+    session.delete(attempt)
     set_password(session, user, new_password)
     audit.record(session, "password.changed", actor=user, subject=user.email)
     session.commit()

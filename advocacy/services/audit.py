@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from advocacy.models import AuditEvent, User
@@ -34,32 +32,6 @@ def record(
     )
     session.add(event)
     return event
-
-
-def count_since(
-    session: Session,
-    action: str,
-    since: datetime,
-    *,
-    subject: str | None = None,
-    ip: str | None = None,
-) -> int:
-    query = select(func.count(AuditEvent.id)).where(
-        AuditEvent.action == action, AuditEvent.at >= since
-    )
-    if subject is not None:
-        query = query.where(AuditEvent.subject == subject)
-    if ip is not None:
-        query = query.where(AuditEvent.ip == ip)
-    return session.scalar(query) or 0
-
-
-def oldest_since(session: Session, action: str, since: datetime, subject: str) -> datetime | None:
-    return session.scalar(
-        select(func.min(AuditEvent.at)).where(
-            AuditEvent.action == action, AuditEvent.subject == subject, AuditEvent.at >= since
-        )
-    )
 
 
 def recent(
