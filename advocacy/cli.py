@@ -126,11 +126,16 @@ def networks_check() -> None:
     """Fetch the profile and follower count of every connected account, and say what happened."""
     from flask import current_app
     from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
 
     from advocacy.models import NetworkAccount
     from advocacy.services import networks
 
-    accounts = db.session.scalars(select(NetworkAccount).order_by(NetworkAccount.id)).all()
+    accounts = db.session.scalars(
+        select(NetworkAccount)
+        .options(selectinload(NetworkAccount.user))
+        .order_by(NetworkAccount.id)
+    ).all()
     if not accounts:
         click.echo("No connected accounts yet.")
     mount = current_app.extensions.get("chorus_sandbox_mount")

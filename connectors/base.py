@@ -102,6 +102,11 @@ class TransientError(ConnectorError):
     """Worth retrying later: 5xx, timeouts, malformed answers."""
 
 
+class Unavailable(TransientError):
+    """The network did not answer (5xx, timeout, connection refused): a read is retried
+    at once with backoff; other transient errors are left to the caller."""
+
+
 class PermanentError(ConnectorError):
     """Retrying will not help: the network refused the request and said why."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -34,6 +33,7 @@ from connectors.base import (
     RemotePost,
     Tokens,
     TransientError,
+    Unavailable,
     register,
 )
 from connectors.settings import NetworkSettings
@@ -136,22 +136,15 @@ class LinkedIn:
     def _call(
         self, send: Callable[[], requests.Response], *, retry: bool = True
     ) -> requests.Response:
-        """Send, retrying network errors and 5xx with backoff unless `retry` is off (posts:
-        a post may exist even when the answer was lost)."""
-        retries = self.settings.retries if retry else 0
-        for attempt in range(retries + 1):
+        """Send, with every failure mapped to our errors, retried when LinkedIn is down."""
+
+        def checked() -> requests.Response:
             try:
-                response = send()
+                return _checked(send())
             except (requests.ConnectionError, requests.Timeout) as error:
-                if attempt == retries:
-                    raise TransientError(f"LinkedIn is not answering ({error}).") from error
-                time.sleep(0.2 * (attempt + 1))
-                continue
-            if response.status_code >= 500 and attempt < retries:
-                time.sleep(0.2 * (attempt + 1))
-                continue
-            return _checked(response)
-        raise AssertionError("unreachable")
+                raise Unavailable(f"LinkedIn is not answering ({error}).") from error
+
+        return self.settings.with_retries(checked, retry=retry)
 
     def _get(self, tokens: Tokens, path: str) -> dict:
         return _json(
@@ -305,7 +298,7 @@ def _checked(response: requests.Response) -> requests.Response:
         reset = datetime.now(UTC) + timedelta(seconds=int(retry)) if retry.isdigit() else None
         raise RateLimited("LinkedIn's rate limit is reached.", reset)
     if status >= 500:
-        raise TransientError(f"LinkedIn is not answering right now ({message}).")
+        raise Unavailable(f"LinkedIn is not answering right now ({message}).")
     if status == 404:
         raise _NotFound(f"LinkedIn does not know it: {message}")
     raise PermanentError(f"LinkedIn refused: {message}")

@@ -3,14 +3,19 @@ transport that points the real client libraries at the sandbox."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
 
+from connectors.base import Unavailable
+
 Mount = Callable[[requests.Session], None]
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,19 @@ class NetworkSettings:
     # Real URL prefix -> where to send it instead (e.g. a sandbox on another port); the
     # client libraries keep using the real URLs, an adapter rewrites them on the wire.
     base_urls: dict[str, str] = field(default_factory=dict)
+
+    def with_retries(self, action: Callable[[], Result], *, retry: bool = True) -> Result:
+        """Run `action`, trying again after `Unavailable` with a short backoff. Not for a
+        publish (`retry=False`): a post may exist even when the answer was lost."""
+        retries = self.retries if retry else 0
+        for attempt in range(retries + 1):
+            try:
+                return action()
+            except Unavailable:
+                if attempt == retries:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def session(self, session: requests.Session | None = None) -> requests.Session:
         """A session that never waits forever (tweepy sets no timeout) and, in the demo,

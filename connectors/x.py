@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -36,6 +35,7 @@ from connectors.base import (
     RemotePost,
     Tokens,
     TransientError,
+    Unavailable,
     register,
 )
 from connectors.settings import NetworkSettings
@@ -82,7 +82,7 @@ def _token_endpoint_failure(response: requests.Response) -> requests.Response:
     if response.status_code == 429:
         raise RateLimited("X's rate limit is reached.", _reset_time(response))
     if response.status_code >= 500:
-        raise TransientError(f"X's sign-in service is not answering ({response.status_code}).")
+        raise Unavailable(f"X's sign-in service is not answering ({response.status_code}).")
     if response.status_code == 401:
         raise PermanentError(
             "X refused Chorus's app credentials; check X_CLIENT_ID and X_CLIENT_SECRET."
@@ -186,35 +186,8 @@ class X:
         return client
 
     def _call(self, action: Callable[[], Result], *, retry: bool = True) -> Result:
-        """Run one API call; map every failure to our errors; retry 5xx with backoff (not
-        for a publish: a post may exist even when the answer was lost)."""
-        retries = self.settings.retries if retry else 0
-        for attempt in range(retries + 1):
-            try:
-                return action()
-            except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout) as error:
-                if attempt == retries:
-                    raise TransientError(f"X is not answering right now ({error}).") from error
-                time.sleep(0.2 * (attempt + 1))
-            except tweepy.TooManyRequests as error:
-                raise RateLimited(
-                    "X's rate limit is reached.", _reset_time(error.response)
-                ) from error
-            except tweepy.Unauthorized as error:
-                raise AuthExpired(
-                    "The X connection expired or was revoked; reconnect it."
-                ) from error
-            except tweepy.Forbidden as error:
-                raise PermanentError(f"X refused: {_message(error)}") from error
-            except tweepy.HTTPException as error:
-                raise PermanentError(f"X refused the request: {_message(error)}") from error
-            except requests.JSONDecodeError as error:
-                raise TransientError("X sent an answer Chorus could not read.") from error
-            except OAuth2Error as error:
-                if error.error in ("invalid_request", "invalid_grant"):
-                    raise AuthExpired(f"X refused the sign-in: {error.description}") from error
-                raise PermanentError(f"X refused the sign-in: {error.description}") from error
-        raise AssertionError("unreachable")
+        """One API call with every failure mapped to our errors, retried when X is down."""
+        return self.settings.with_retries(lambda: _mapped(action), retry=retry)
 
     def profile(self, tokens: Tokens) -> Profile:
         me = self._call(
@@ -284,6 +257,27 @@ class X:
         )
         found += [Engager(str(t.author_id), "", "quote") for t in quotes]
         return found
+
+
+def _mapped(action: Callable[[], Result]) -> Result:
+    try:
+        return action()
+    except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout) as error:
+        raise Unavailable(f"X is not answering right now ({error}).") from error
+    except tweepy.TooManyRequests as error:
+        raise RateLimited("X's rate limit is reached.", _reset_time(error.response)) from error
+    except tweepy.Unauthorized as error:
+        raise AuthExpired("The X connection expired or was revoked; reconnect it.") from error
+    except tweepy.Forbidden as error:
+        raise PermanentError(f"X refused: {_message(error)}") from error
+    except tweepy.HTTPException as error:
+        raise PermanentError(f"X refused the request: {_message(error)}") from error
+    except requests.JSONDecodeError as error:
+        raise TransientError("X sent an answer Chorus could not read.") from error
+    except OAuth2Error as error:
+        if error.error in ("invalid_request", "invalid_grant"):
+            raise AuthExpired(f"X refused the sign-in: {error.description}") from error
+        raise PermanentError(f"X refused the sign-in: {error.description}") from error
 
 
 def _message(error: tweepy.HTTPException) -> str:

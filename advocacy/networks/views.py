@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from advocacy import clock
 from advocacy.authz import roles_required
 from advocacy.extensions import db
 from advocacy.forms import ActionForm, button_action
+from advocacy.models.networks import CONNECTED
 from advocacy.services import networks
 from advocacy.urls import external_url
 from connectors.base import Network
@@ -38,7 +38,8 @@ def index():
         form=ActionForm(),
         sandbox={n for n in networks.NETWORKS if networks.uses_sandbox(current_app.config, n)},
         available={n for n in networks.NETWORKS if networks.available(current_app.config, n)},
-        soon=clock.now() + networks.RECONNECT_WARNING,
+        connected=CONNECTED,
+        renew={name for name, a in accounts.items() if networks.reconnect_soon(a)},
     )
 
 

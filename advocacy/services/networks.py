@@ -239,6 +239,17 @@ def check_account(session: Session, account: NetworkAccount, network: Network) -
     return f"{shown_handle(account)} ({profile.display_name}), {followers} followers"
 
 
+def reconnect_soon(account: NetworkAccount) -> bool:
+    """Access without a refresh token (LinkedIn) lapses: warn a week ahead."""
+    expires = account.token_expires_at
+    return (
+        account.status == CONNECTED
+        and not account.refresh_token
+        and expires is not None
+        and expires < clock.now() + RECONNECT_WARNING
+    )
+
+
 def shown_handle(account: NetworkAccount) -> str:
     """How people recognise the account: @handle on X, the sign-in email on LinkedIn."""
     return network_classes()[account.network].handle_prefix + account.handle

@@ -190,3 +190,12 @@ def test_a_network_chorus_does_not_know_is_not_found(client, employee):
     assert post_form(client, "/networks/mastodon/connect").status_code == 404
     assert client.get("/networks/mastodon/callback?state=s&code=c").status_code == 404
     assert post_form(client, "/networks/mastodon/disconnect").status_code == 404
+
+
+def test_linkedin_access_that_ends_within_a_week_asks_to_reconnect(client, employee):
+    connect(client, "linkedin", handle="ann_lee")
+    account = db.session.scalars(select(NetworkAccount)).one()
+    assert "access ends soon" not in client.get("/networks").get_data(as_text=True)
+    account.token_expires_at = clock.now() + timedelta(days=3)
+    db.session.commit()
+    assert "LinkedIn access ends soon" in client.get("/networks").get_data(as_text=True)
