@@ -24,7 +24,11 @@ demo: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Chorus is starting at http://$(HOST):$(PORT)  (stop with Ctrl+C)"
-	CHORUS_BASE_URL=$${CHORUS_BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
+	@# The task consumer (scheduled shares, page previews) runs beside the web app.
+	export CHORUS_BASE_URL=$${CHORUS_BASE_URL:-http://$(HOST):$(PORT)}; \
+	$(BIN)/huey_consumer advocacy.worker.huey --workers 2 --logfile instance/tasks.log -q & \
+	consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install services
 	scripts/pytest.sh --cov --cov-report=term:skip-covered

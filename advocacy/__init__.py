@@ -28,7 +28,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def create_app(config_overrides: Mapping | None = None) -> Flask:
     """Build the app: settings from the environment, then `config_overrides` (tests)."""
-    from advocacy import cli, errors_views, security
+    from advocacy import cli, errors_views, security, tasks, templating
     from advocacy.config import load_settings
     from advocacy.extensions import csrf, db, login_manager, migrate
 
@@ -48,6 +48,8 @@ def create_app(config_overrides: Mapping | None = None) -> Flask:
     errors_views.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
+    tasks.init_app(app)
+    templating.init_app(app)
     _mount_sandbox(app)
     return app
 
@@ -92,8 +94,11 @@ def _quiet_token_loggers() -> None:
 def _register_blueprints(app: Flask) -> None:
     from advocacy.admin.views import bp as admin_bp
     from advocacy.auth.views import bp as auth_bp
+    from advocacy.content.views import bp as content_bp
     from advocacy.core.views import bp as core_bp
+    from advocacy.feed.views import bp as feed_bp
     from advocacy.networks.views import bp as networks_bp
+    from advocacy.screening.views import bp as screening_bp
     from advocacy.training.views import bp as training_bp
 
     app.register_blueprint(core_bp)
@@ -101,3 +106,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(training_bp)
     app.register_blueprint(networks_bp)
+    app.register_blueprint(content_bp)
+    app.register_blueprint(feed_bp)
+    app.register_blueprint(screening_bp, url_prefix="/admin")

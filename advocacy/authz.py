@@ -13,7 +13,9 @@ from typing import TypeVar
 from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from advocacy.errors import NotCertified
 from advocacy.models import ROLES
+from training.gating import may_share
 
 View = TypeVar("View", bound=Callable)
 PUBLIC = "public"
@@ -53,6 +55,18 @@ def roles_required(*roles: str) -> Callable[[View], View]:
     return declare
 
 
+def certified_required(view: View) -> View:
+    """Employees the gating policy lets share (any network); others get 403 with the reason.
+    Services check again for the network at hand: this only keeps the door."""
+    view.access = frozenset({"employee"})
+    view.gated = True
+    return view
+
+
+def is_gated(app: Flask, endpoint: str | None) -> bool:
+    return bool(getattr(app.view_functions.get(endpoint or ""), "gated", False))
+
+
 def access_of(app: Flask, endpoint: str | None) -> str | frozenset[str] | None:
     if endpoint is None:
         return None
@@ -71,6 +85,10 @@ def enforce_access() -> object | None:
         current_app.logger.error("View %s declares no access rule", request.endpoint)
         abort(403)
     if has_access(current_user, access):
+        if is_gated(current_app, request.endpoint):
+            decision = may_share(current_user)
+            if not decision:
+                raise NotCertified(decision.message)
         return None
     if not current_user.is_authenticated:
         if request.method == "GET":

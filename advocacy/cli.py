@@ -53,7 +53,7 @@ def seed_demo() -> None:
     from advocacy.services.demo import DEMO_LOGINS, DEMO_PASSWORD
     from advocacy.services.demo import seed_demo as load
 
-    added = load(db.session)
+    added = load(db.session, current_app._get_current_object())
     click.echo(f"Demo data: {len(added)} user(s) added." if added else "Demo data already loaded.")
     click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
     for email, _name, _department, roles in DEMO_LOGINS:

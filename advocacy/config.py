@@ -84,6 +84,8 @@ def load_settings(
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # Run background tasks inline, in the caller (tests; a demo without a consumer).
+        "TASKS_IMMEDIATE": _flag(env, "CHORUS_TASKS_IMMEDIATE"),
         "ENCRYPTION_KEYS": _fernet_keys(env.get("CHORUS_ENCRYPTION_KEYS") or ""),
         # Networks without credentials talk to the built-in sandbox (demo mode).
         "X_CLIENT_ID": env.get("X_CLIENT_ID") or None,
@@ -117,7 +119,7 @@ def load_settings(
         "REMEMBER_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
-        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,  # a 5 MB image plus the form around it
         "WTF_CSRF_TIME_LIMIT": None,
     }
     settings.update(overrides or {})

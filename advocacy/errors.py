@@ -32,3 +32,10 @@ class InvalidToken(ChorusError):
     """A reset or invitation link that is wrong, used or expired."""
 
     title = "This link cannot be used"
+
+
+class NotCertified(ChorusError):
+    """Sharing is locked for this person (the gating policy's reason is the message)."""
+
+    status_code = 403
+    title = "Sharing is locked"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import flash, render_template, request
 from flask_wtf import FlaskForm
@@ -58,3 +60,15 @@ def button_action(action: Callable[[], object], success: Callable[[], str]) -> N
         flash(success(), "success")
     for message in form.form_errors:
         flash(message, "error")
+
+
+def to_utc(moment: datetime | None, timezone_name: str | None) -> datetime | None:
+    """A time typed in a form (no zone) read in the person's time zone, as UTC. The zone
+    comes from the browser (static/js/chorus.js); without it, UTC."""
+    if moment is None:
+        return None
+    try:
+        zone = ZoneInfo(timezone_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return moment.replace(tzinfo=zone).astimezone(UTC)

@@ -69,6 +69,7 @@ def _test_config(url: str, instance: Path) -> dict:
         "MAIL_SERVER": None,
         "BASE_URL": "http://localhost",
         "INSTANCE_PATH": str(instance),
+        "TASKS_IMMEDIATE": True,
     }
 
 
@@ -182,6 +183,7 @@ SAMPLE_ARGS = {
     "slug": "no-such-course",
     "number": "CH-NONE-NONE",
     "network": "x",
+    "name": "no-such-image-name.png",
 }
 TARGET_USER_PATH = "/users/999999"
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from advocacy.authz import PUBLIC, SIGNED_IN, access_of, has_access
+from advocacy.authz import PUBLIC, SIGNED_IN, access_of, has_access, is_gated
 from advocacy.models import ROLES
 from tests.conftest import TARGET_USER_PATH, all_routes, csrf_token, sign_in
+from tests.training.conftest import certify, import_folder, write_course
 
-WHO = ("anonymous", "no-role", *ROLES)
+# "certified" is an employee the gating policy lets share; "employee" is not certified.
+WHO = ("anonymous", "no-role", *ROLES, "certified")
 
 
 def test_every_view_declares_who_may_open_it(app):
@@ -28,7 +30,11 @@ def test_a_view_without_a_declaration_is_closed(app, login_as):
     assert b"secret" not in client.get("/forgotten").data
 
 
-def _expected_allowed(access, who: str) -> bool:
+def _expected_allowed(access, who: str, gated: bool) -> bool:
+    if gated:
+        return who == "certified"
+    if who == "certified":
+        who = "employee"
     if access == PUBLIC:
         return True
     if who == "anonymous":
@@ -39,11 +45,14 @@ def _expected_allowed(access, who: str) -> bool:
 
 
 @pytest.mark.parametrize("who", WHO)
-def test_route_matrix(app, client, make_user, who):
+def test_route_matrix(app, client, make_user, who, tmp_path):
     """Each role reaches exactly the routes its roles allow, by GET and by POST."""
     target = make_user("target@example.com", roles=("employee",))
     if who != "anonymous":
-        user = make_user(f"{who}@example.com", roles=() if who == "no-role" else (who,))
+        roles = {"no-role": (), "certified": ("employee",)}.get(who, (who,))
+        user = make_user(f"{who}@example.com", roles=roles)
+        if who == "certified":
+            certify(user, import_folder(write_course(tmp_path / "course")))
         assert sign_in(client, user.email).status_code == 303
     problems = []
     for endpoint, method, url in all_routes(app):
@@ -55,7 +64,7 @@ def test_route_matrix(app, client, make_user, who):
         denied = response.status_code in (401, 403) or (
             response.status_code == 302 and "/login" in response.headers["Location"]
         )
-        if denied == _expected_allowed(access, who):
+        if denied == _expected_allowed(access, who, is_gated(app, endpoint)):
             problems.append(f"{method} {url} as {who}: {response.status_code}")
         if response.status_code >= 500:
             problems.append(f"{method} {url} as {who}: server error")

@@ -1,9 +1,12 @@
 """Typed SQLAlchemy 2.0 models. Tables only; rules live in advocacy.services."""
 
 from advocacy.models.audit import AuditEvent
+from advocacy.models.content import Campaign, ContentItem, ContentRevision, EngageAsk
 from advocacy.models.login import LoginAttempt
 from advocacy.models.mail import OutboxMessage
 from advocacy.models.networks import NetworkAccount, OAuthRequest
+from advocacy.models.settings import LexiconTerm, Setting
+from advocacy.models.shares import ArchiveRecord, Share
 from advocacy.models.training import (
     Attempt,
     AttemptGrant,
@@ -18,13 +21,19 @@ from advocacy.models.user import ROLES, Department, Role, User
 
 __all__ = [
     "ROLES",
+    "ArchiveRecord",
     "Attempt",
     "AttemptGrant",
     "AuditEvent",
+    "Campaign",
     "Certification",
+    "ContentItem",
+    "ContentRevision",
     "Course",
     "CourseVersion",
     "Department",
+    "EngageAsk",
+    "LexiconTerm",
     "LoginAttempt",
     "Module",
     "ModuleCompletion",
@@ -33,5 +42,7 @@ __all__ = [
     "OutboxMessage",
     "Question",
     "Role",
+    "Setting",
+    "Share",
     "User",
 ]

@@ -17,9 +17,7 @@ bp = Blueprint("networks", __name__, template_folder="templates")
 
 
 def _connector(name: str) -> Network:
-    return networks.connector(
-        current_app.config, name, current_app.extensions.get("chorus_sandbox_mount")
-    )
+    return networks.connectors_of(current_app)(name)
 
 
 def _callback_url(name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,8 +49,9 @@ COLLEAGUES = (
 )
 
 
-def seed_demo(session: Session) -> list[str]:
-    """Create what is missing; return the emails that were added."""
+def seed_demo(session: Session, app: Flask | None = None) -> list[str]:
+    """Create what is missing; return the emails that were added. With the app, also the
+    demo content, sandbox accounts and past shares (services.demo_content)."""
     roles = ensure_roles(session)
     for name in DEPARTMENTS:
         department_named(session, name)
@@ -75,6 +77,13 @@ def seed_demo(session: Session) -> list[str]:
         audit.record(session, "demo.seeded", subject=f"{len(added)} users")
     _certify_some(session)
     session.commit()
+    if app is not None:
+        from advocacy.services.demo_content import seed_content
+
+        marketer = find_by_email(session, "marketer@example.com")
+        admin = find_by_email(session, "admin@example.com")
+        if marketer and admin:
+            seed_content(session, app, marketer, admin)
     return added
 
 

@@ -3,9 +3,10 @@ refresh before expiry, and "reconnect needed" when a network stops accepting the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
+from flask import Flask
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -269,3 +270,8 @@ def rotate_tokens(session: Session) -> int:
     audit.record(session, "tokens.rotated", subject=f"{len(accounts)} accounts")
     session.commit()
     return len(accounts)
+
+
+def connectors_of(app: Flask) -> Callable[[str], Network]:
+    """Network name -> its connector, as this app is set up (the sandbox mount included)."""
+    return lambda name: connector(app.config, name, app.extensions.get("chorus_sandbox_mount"))

@@ -1,0 +1,70 @@
+"""Background work on Huey: SQLite storage in instance/ by default, Redis when REDIS_URL is
+set, run inline when TASKS_IMMEDIATE is on (tests). Tasks are thin wrappers over services.
+
+Run a consumer with `huey_consumer advocacy.worker.huey` (make demo starts one).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context
+from huey import Huey, crontab
+from huey.storage import RedisStorage, SqliteStorage
+
+from advocacy.extensions import db
+
+huey = Huey("chorus", immediate=True, utc=True)
+_worker_app: Flask | None = None
+
+
+def init_app(app: Flask) -> None:
+    """Point the queue at this app's storage; a consumer's tasks run in this app."""
+    global _worker_app
+    _worker_app = app
+    if app.config.get("TASKS_IMMEDIATE"):
+        huey.immediate = True
+        return
+    if app.config.get("REDIS_URL"):
+        huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": app.config["REDIS_URL"]}
+    else:
+        path = Path(app.instance_path) / "tasks.db"
+        huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path)}
+    huey.immediate = False
+    huey.storage = huey.create_storage()
+
+
+def in_app(task: Callable) -> Callable:
+    """Run inside the app: the caller's context inline, else the worker's own."""
+
+    @functools.wraps(task)
+    def run(*args, **kwargs):
+        if has_app_context():
+            return task(*args, **kwargs)
+        if _worker_app is None:
+            raise RuntimeError("advocacy.tasks.init_app was not called")
+        with _worker_app.app_context():
+            try:
+                return task(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return run
+
+
+@huey.task(retries=2, retry_delay=60)
+@in_app
+def read_page_preview(item_id: int) -> None:
+    from advocacy.services import previews
+
+    previews.read_preview(db.session, current_app.instance_path, item_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+@in_app
+def publish_due_shares() -> None:
+    from advocacy.services import networks, shares
+
+    shares.publish_due(db.session, current_app.config, networks.connectors_of(current_app))
