@@ -120,6 +120,7 @@ def my_shares():
         shares=shares.shares_of(db.session, current_user),
         form=ActionForm(),
         labels=networks.NETWORKS,
+        sandbox=networks.sandboxed(current_app.config),
     )
 
 

@@ -34,7 +34,7 @@ def index():
         accounts=accounts,
         handles={name: networks.shown_handle(a) for name, a in accounts.items()},
         form=ActionForm(),
-        sandbox={n for n in networks.NETWORKS if networks.uses_sandbox(current_app.config, n)},
+        sandbox=networks.sandboxed(current_app.config),
         available={n for n in networks.NETWORKS if networks.available(current_app.config, n)},
         connected=CONNECTED,
         renew={name for name, a in accounts.items() if networks.reconnect_soon(a)},

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -22,7 +23,7 @@ from advocacy.authz import roles_required
 from advocacy.extensions import db
 from advocacy.forms import ActionForm, attempt, button_action, page_arg, render_form
 from advocacy.services import archive, lexicon, settings
-from advocacy.services.networks import NETWORKS
+from advocacy.services.networks import NETWORKS, sandboxed
 
 from .forms import ArchiveFilterForm, SettingsForm, TermForm
 
@@ -151,6 +152,7 @@ def archive_list():
         has_next=has_next,
         args={k: v for k, v in request.args.items() if k != "page"},
         labels=NETWORKS,
+        sandbox=sandboxed(current_app.config),
     )
 
 

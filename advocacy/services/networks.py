@@ -43,6 +43,11 @@ def uses_sandbox(config: Mapping, network: str) -> bool:
     return not configured(config, network) and not config.get("CHORUS_PRODUCTION")
 
 
+def sandboxed(config: Mapping) -> set[str]:
+    """The networks served by the sandbox here: their posts have no public page to link to."""
+    return {name for name in NETWORKS if uses_sandbox(config, name)}
+
+
 def available(config: Mapping, network: str) -> bool:
     return network in NETWORKS and (configured(config, network) or uses_sandbox(config, network))
 
