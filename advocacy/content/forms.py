@@ -81,7 +81,10 @@ for _name, _label in NETWORKS.items():
 
 
 class SendBackForm(FlaskForm):
-    note = TextAreaField("What should change", validators=[DataRequired(), Length(max=500)])
+    note = TextAreaField(
+        "What should change",
+        validators=[DataRequired("Say what should change, so the author knows."), Length(max=500)],
+    )
     submit = SubmitField("Send back to the author")
 
 

@@ -3,6 +3,8 @@ asks, and flagged shares waiting for review."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import (
@@ -57,6 +59,7 @@ def queue():
         expiring=content.expiring_soon,
         reviews=len(shares.awaiting_review(db.session)),
         campaigns=campaigns.all_campaigns(db.session),
+        item_counts=campaigns.item_counts(db.session),
         labels=networks.NETWORKS,
     )
 
@@ -148,6 +151,16 @@ def _uploaded_image(form: ItemForm) -> str | None:
         raise ValidationFailed(str(error)) from error
 
 
+@contextmanager
+def _discarded_if_refused(image_name: str | None) -> Iterator[None]:
+    """An image kept for a form the service then refuses is removed again."""
+    try:
+        yield
+    except ValidationFailed:
+        media.discard(current_app.instance_path, image_name)
+        raise
+
+
 def _after_save(item, form: ItemForm) -> None:
     """Read the page's preview in the background when the marketer asked for it."""
     if form.read_page.data:
@@ -166,12 +179,11 @@ def item_new():
     if form.validate_on_submit():
 
         def create():
-            item = content.create_item(
-                db.session,
-                current_app.config,
-                _item_input(form, _uploaded_image(form)),
-                current_user,
-            )
+            image = _uploaded_image(form)
+            with _discarded_if_refused(image):
+                item = content.create_item(
+                    db.session, current_app.config, _item_input(form, image), current_user
+                )
             _after_save(item, form)
             return item
 
@@ -193,13 +205,11 @@ def item_edit(item_id: int):
     if form.validate_on_submit():
 
         def save():
-            back = content.update_item(
-                db.session,
-                current_app.config,
-                item,
-                _item_input(form, _uploaded_image(form)),
-                current_user,
-            )
+            image = _uploaded_image(form)
+            with _discarded_if_refused(image):
+                back = content.update_item(
+                    db.session, current_app.config, item, _item_input(form, image), current_user
+                )
             _after_save(item, form)
             return back
 

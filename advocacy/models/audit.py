@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, event
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocacy.clock import now
 from advocacy.extensions import Base
-from advocacy.models.types import UTCDateTime
+from advocacy.models.types import UTCDateTime, write_once
 from advocacy.models.user import User
 
 
+@write_once
 class AuditEvent(Base):
     """Append-only record of a security-relevant action: who, what, when, from where."""
 
@@ -32,9 +33,3 @@ class AuditEvent(Base):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship()
-
-
-@event.listens_for(AuditEvent, "before_update")
-@event.listens_for(AuditEvent, "before_delete")
-def _refuse_changes(mapper, connection, target: AuditEvent) -> None:
-    raise PermissionError("Audit events are append-only.")

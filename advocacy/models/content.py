@@ -72,6 +72,8 @@ class ContentItem(Base):
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The version last approved: whoever saved a later version may not approve it.
+    approved_version: Mapped[int | None]
     review_note: Mapped[str | None] = mapped_column(String(500))
 
     campaign: Mapped[Campaign] = relationship(back_populates="items")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from advocacy.clock import now
 from advocacy.extensions import Base
 from advocacy.models.content import ContentItem
-from advocacy.models.types import UTCDateTime
+from advocacy.models.types import UTCDateTime, write_once
 from advocacy.models.user import User
 
 # scheduled -> publishing -> published | failed; flagged text waits "in review" first.
@@ -55,6 +55,7 @@ class Share(Base):
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
 
 
+@write_once
 class ArchiveRecord(Base):
     """Exactly what was published, where and by whom: write-once, for record keeping.
 
@@ -85,9 +86,3 @@ class ArchiveRecord(Base):
     campaign_name: Mapped[str] = mapped_column(String(200))
     approved_by: Mapped[str | None] = mapped_column(String(254))  # who cleared a flagged text
     details: Mapped[dict] = mapped_column(JSON, default=dict)
-
-
-@event.listens_for(ArchiveRecord, "before_update")
-@event.listens_for(ArchiveRecord, "before_delete")
-def _refuse_changes(mapper, connection, target: ArchiveRecord) -> None:
-    raise PermissionError("Archive records are write-once.")

@@ -20,6 +20,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from advocacy.authz import roles_required
+from advocacy.errors import ValidationFailed
 from advocacy.extensions import db
 from advocacy.forms import ActionForm, attempt, button_action, page_arg, render_form
 from advocacy.services import archive, lexicon, settings
@@ -121,14 +122,22 @@ def starter_terms():
     return redirect(url_for("screening.compliance_settings"), 303)
 
 
-def _archive_filters() -> tuple[ArchiveFilterForm, archive.ArchiveFilter]:
+def _filter_form() -> ArchiveFilterForm:
     form = ArchiveFilterForm(request.args)
     form.network.choices = [SelectChoice("", "Any network")] + [
         SelectChoice(name, label) for name, label in NETWORKS.items()
     ]
-    valid = form.validate()
-    if not valid:
-        return form, archive.ArchiveFilter()
+    return form
+
+
+def _archive_filters() -> tuple[ArchiveFilterForm, archive.ArchiveFilter]:
+    """The search in the query string; one that cannot be read is refused, never widened."""
+    form = _filter_form()
+    if not form.validate():
+        problems = "; ".join(
+            f"{form[name].label.text}: {' '.join(errors)}" for name, errors in form.errors.items()
+        )
+        raise ValidationFailed(f"The search could not be read ({problems}).")
     end = form.end.data
     return form, archive.ArchiveFilter(
         text=(form.q.data or "").strip(),
@@ -141,19 +150,23 @@ def _archive_filters() -> tuple[ArchiveFilterForm, archive.ArchiveFilter]:
 @bp.route("/archive")
 @roles_required("admin")
 def archive_list():
-    form, filters = _archive_filters()
-    page = page_arg()
-    records, has_next = archive.search(db.session, filters, page=page)
+    page, status, problem = page_arg(), 200, None
+    try:
+        form, filters = _archive_filters()
+        records, has_next = archive.search(db.session, filters, page=page)
+    except ValidationFailed as error:
+        form, records, has_next, status, problem = _filter_form(), [], False, 400, str(error)
     return render_template(
         "screening/archive.html",
         form=form,
+        problem=problem,
         records=records,
         page=page,
         has_next=has_next,
         args={k: v for k, v in request.args.items() if k != "page"},
         labels=NETWORKS,
         sandbox=sandboxed(current_app.config),
-    )
+    ), status
 
 
 @bp.route("/archive.csv")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from advocacy.errors import NotFound, ValidationFailed
-from advocacy.models import Campaign, User
+from advocacy.models import Campaign, ContentItem, User
 from advocacy.services import audit
 from advocacy.services.users import checked_text
 
@@ -84,3 +84,13 @@ def get_campaign(session: Session, campaign_id: int) -> Campaign:
 
 def all_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id)))
+
+
+def item_counts(session: Session) -> dict[int, int]:
+    """Per campaign, how many items it holds."""
+    rows = session.execute(
+        select(ContentItem.campaign_id, func.count(ContentItem.id)).group_by(
+            ContentItem.campaign_id
+        )
+    )
+    return {campaign_id: count for campaign_id, count in rows}

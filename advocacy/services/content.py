@@ -73,7 +73,10 @@ def parse_hashtags(text: str) -> list[str]:
         if not match:
             raise ValidationFailed(f'"{word}" is not a hashtag: use letters, digits and _ only.')
         tags.append("#" + match.group(1))
-    return list(dict.fromkeys(tags))[:30]
+    unique: dict[str, str] = {}
+    for tag in tags:
+        unique.setdefault(tag.casefold(), tag)  # the first spelling wins
+    return list(unique.values())[:30]
 
 
 def suggested_text(item: ContentItem, network: str) -> str:
@@ -173,6 +176,8 @@ def update_item(
     if back_to_review:
         item.status, item.submitted_by_id = IN_REVIEW, actor.id
         item.approved_by_id = item.approved_at = None
+    elif item.status == IN_REVIEW:
+        item.submitted_by_id = actor.id  # the editor's words now wait for someone else
     _keep_revision(session, item, actor)
     audit.record(
         session, "content.edited", actor=actor, subject=f"content:{item.id}", version=item.version
@@ -215,8 +220,10 @@ def submit(session: Session, item: ContentItem, actor: User) -> str:
 def approve(session: Session, item: ContentItem, actor: User) -> None:
     if item.status != IN_REVIEW:
         raise ValidationFailed(f"Only an item in review can be approved; it is {item.status}.")
-    if item.submitted_by_id == actor.id:
-        raise ValidationFailed("Someone other than the person who submitted it must approve it.")
+    if actor.id in _authors_since_approval(item):
+        raise ValidationFailed(
+            "Someone who did not write, edit or submit this version must approve it."
+        )
     _approve(item, actor)
     audit.record(
         session, "content.approved", actor=actor, subject=f"content:{item.id}", version=item.version
@@ -224,9 +231,18 @@ def approve(session: Session, item: ContentItem, actor: User) -> None:
     session.commit()
 
 
+def _authors_since_approval(item: ContentItem) -> set[int | None]:
+    """Everyone who saved a version since the last approval, and who submitted it."""
+    since = item.approved_version or 0
+    return {r.saved_by_id for r in item.revisions if r.version > since} | {item.submitted_by_id}
+
+
 def _approve(item: ContentItem, actor: User) -> None:
-    item.status, item.approved_by_id, item.approved_at = APPROVED, actor.id, clock.now()
-    item.review_note = None
+    """Approved from now: an item whose start has passed goes live at approval."""
+    now = clock.now()
+    item.status, item.approved_by_id, item.approved_at = APPROVED, actor.id, now
+    item.approved_version, item.review_note = item.version, None
+    item.starts_at = max(item.starts_at, now)
 
 
 def send_back(session: Session, item: ContentItem, actor: User, note: str) -> None:

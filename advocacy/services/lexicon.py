@@ -91,8 +91,10 @@ def update_settings(
     """The admin's compliance settings form."""
     disclosure = checked_text(disclosure, "disclosure", 60)
     domains = []
-    for raw in domains_text.replace(",", "\n").split():
+    for raw in domains_text.replace(",", "\n").splitlines():
         domain = raw.strip().lower().removeprefix("www.")
+        if not domain:
+            continue
         if not re.fullmatch(DOMAIN, domain):
             raise ValidationFailed(f'"{raw}" is not a domain name such as example.com.')
         domains.append(domain)

@@ -27,3 +27,9 @@ def save_image(instance_path: str, data: bytes, filename: str = "") -> str:
 
 def is_image_name(name: str) -> bool:
     return bool(NAME.fullmatch(name))
+
+
+def discard(instance_path: str, name: str | None) -> None:
+    """Remove an image kept for an item that was then refused."""
+    if name and is_image_name(name):
+        (folder(instance_path) / name).unlink(missing_ok=True)
