@@ -65,6 +65,6 @@ def read_page_preview(item_id: int) -> None:
 @huey.periodic_task(crontab(minute="*"))
 @in_app
 def publish_due_shares() -> None:
-    from advocacy.services import networks, shares
+    from advocacy.services import networks, publishing
 
-    shares.publish_due(db.session, current_app.config, networks.connectors_of(current_app))
+    publishing.publish_due(db.session, current_app.config, networks.connectors_of(current_app))

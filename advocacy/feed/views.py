@@ -13,7 +13,7 @@ from advocacy.extensions import db
 from advocacy.forms import ActionForm, attempt, button_action, render_form, to_utc
 from advocacy.models.networks import CONNECTED
 from advocacy.models.shares import FAILED, IN_REVIEW, PUBLISHED, SCHEDULED
-from advocacy.services import content, engage, networks, settings, shares
+from advocacy.services import content, engage, feed, networks, publishing, settings, shares
 from training.gating import may_share, shareable_networks
 
 from .forms import ShareForm
@@ -28,7 +28,7 @@ def index():
     if not decision:
         return render_template("feed/locked.html", decision=decision)
     allowed = shareable_networks(current_user)
-    items = content.feed_items(db.session, current_user, allowed)
+    items = feed.feed_items(db.session, current_user, allowed)
     return render_template(
         "feed/index.html",
         items=items,
@@ -95,7 +95,7 @@ def _share(item_id: int, captions: dict[str, str], form: ShareForm):
         connect = networks.connectors_of(current_app)
         for share in created:
             if share.status == SCHEDULED:
-                shares.publish(db.session, current_app.config, share, connect)
+                publishing.publish(db.session, current_app.config, share, connect)
     return created
 
 

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from advocacy import clock, compliance
 from advocacy.errors import NotFound, ValidationFailed
 from advocacy.models import ContentItem, ContentRevision, Department, Share, User
-from advocacy.models.content import APPROVED, ARCHIVED, DRAFT, IN_REVIEW, content_departments
+from advocacy.models.content import APPROVED, ARCHIVED, DRAFT, IN_REVIEW
 from advocacy.models.shares import PUBLISHED
 from advocacy.services import audit, lexicon, settings
 from advocacy.services.networks import NETWORKS
@@ -270,53 +270,6 @@ def get_item(session: Session, item_id: int) -> ContentItem:
     if item is None:
         raise NotFound("There is no such content item.")
     return item
-
-
-def live_clause(at: datetime) -> ColumnElement[bool]:
-    return and_(
-        ContentItem.status == APPROVED,
-        ContentItem.starts_at <= at,
-        or_(ContentItem.expires_at.is_(None), ContentItem.expires_at > at),
-    )
-
-
-def audience_clause(user: User) -> ColumnElement[bool]:
-    """Everyone when the item names no department; else the user's department only."""
-    targeted = exists().where(content_departments.c.content_item_id == ContentItem.id)
-    if user.department_id is None:
-        return ~targeted
-    return or_(
-        ~targeted,
-        exists().where(
-            content_departments.c.content_item_id == ContentItem.id,
-            content_departments.c.department_id == user.department_id,
-        ),
-    )
-
-
-def visible_to(session: Session, user: User, item_id: int, networks: list[str]) -> ContentItem:
-    """The live item, if it is meant for this person and one of these networks; else 404.
-    (Whether they may share at all is the gating policy's call, made before this.)"""
-    item = session.scalar(
-        select(ContentItem).where(
-            ContentItem.id == item_id, live_clause(clock.now()), audience_clause(user)
-        )
-    )
-    if item is None or not set(item.networks) & set(networks):
-        raise NotFound("This item is not in your feed: it may have expired.")
-    return item
-
-
-def feed_items(session: Session, user: User, networks: list[str], limit: int = 50) -> list:
-    """Live items for this person's audience and networks, newest first."""
-    items = session.scalars(
-        select(ContentItem)
-        .where(live_clause(clock.now()), audience_clause(user))
-        .options(selectinload(ContentItem.campaign))
-        .order_by(ContentItem.starts_at.desc(), ContentItem.id.desc())
-        .limit(limit * 2)
-    )
-    return [i for i in items if set(i.networks) & set(networks)][:limit]
 
 
 def share_counts(session: Session, item_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -33,6 +33,11 @@ RECONNECT_WARNING = timedelta(days=7)
 NETWORKS = {name: cls.label for name, cls in sorted(network_classes().items())}
 
 
+def label(network: str) -> str:
+    """How people call a network ("X", "LinkedIn"); an unknown name as it is."""
+    return NETWORKS.get(network, network)
+
+
 def configured(config: Mapping, network: str) -> bool:
     return bool(config.get(f"{network.upper()}_CLIENT_ID"))
 

@@ -1,15 +1,15 @@
-"""Sharing: screening a caption, creating the share, publishing it through the connector
-(gated and screened again at that moment), retries, cancellation and marketer review."""
+"""Sharing: screening captions, creating shares, retries, cancellation and the marketer's
+review of flagged shares. Publishing itself is services.publishing."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from advocacy import clock, compliance
@@ -21,22 +21,15 @@ from advocacy.models.shares import (
     CANCELLED,
     FAILED,
     IN_REVIEW,
-    PUBLISHED,
-    PUBLISHING,
     REJECTED,
     SCHEDULED,
 )
-from advocacy.services import archive, audit, content, lexicon, networks
-from connectors.base import AuthExpired, ConnectorError, Network, RateLimited, Unavailable
+from advocacy.services import audit, content, feed, lexicon, networks, publishing
+from advocacy.services.publishing import Connect
 from training.gating import may_share, shareable_networks
 
 log = logging.getLogger(__name__)
-Connect = Callable[[str], Network]  # network name -> its connector
 MAX_CAPTION = 5000
-
-
-def tracked_link(config: Mapping, share: Share) -> str:
-    return f"{config['BASE_URL']}/s/{share.link_code}"
 
 
 def require_gate(user: User, network: str | None = None) -> None:
@@ -50,7 +43,7 @@ def shareable_item(session: Session, user: User, item_id: int) -> tuple[ContentI
     """The item and the networks this person may share it on now; 403/404 otherwise."""
     require_gate(user)
     allowed = shareable_networks(user)
-    item = content.visible_to(session, user, item_id, allowed)
+    item = feed.visible_to(session, user, item_id, allowed)
     return item, [n for n in item.networks if n in allowed]
 
 
@@ -65,10 +58,10 @@ def screen_captions(
     results = {}
     for network, caption in captions.items():
         if network not in item.networks:
-            raise ValidationFailed(f"This item is not meant for {_label(network)}.")
+            raise ValidationFailed(f"This item is not meant for {networks.label(network)}.")
         require_gate(user, network)
         if len(caption) > MAX_CAPTION:
-            raise ValidationFailed(f"The {_label(network)} caption is far too long.")
+            raise ValidationFailed(f"The {networks.label(network)} caption is far too long.")
         results[network] = compliance.screen(
             caption, network, rules, link=content.sample_link(config)
         )
@@ -90,7 +83,7 @@ def create_shares(
     if blocked:
         raise ValidationFailed(
             " ".join(
-                f"{_label(n)}: {' '.join(p.message for p in r.blocking_problems)}"
+                f"{networks.label(n)}: {' '.join(p.message for p in r.blocking_problems)}"
                 for n, r in blocked.items()
             )
         )
@@ -102,10 +95,10 @@ def create_shares(
         account = networks.account_of(session, user, network)
         if account is None or account.status != CONNECTED:
             raise ValidationFailed(
-                f"Connect your {_label(network)} account first (Accounts page), then share."
+                f"Connect your {networks.label(network)} account first (Accounts page), then share."
             )
         if _already_shared(session, user, item_id, network):
-            raise ValidationFailed(f"You have already shared this on {_label(network)}.")
+            raise ValidationFailed(f"You have already shared this on {networks.label(network)}.")
         share = Share(
             user_id=user.id,
             content_item_id=item_id,
@@ -142,107 +135,6 @@ def _already_shared(session: Session, user: User, item_id: int, network: str) ->
     )
 
 
-def publish(session: Session, config: Mapping, share: Share, connect: Connect) -> Share:
-    """Publish one scheduled share. Only the caller that moves it from "scheduled" to
-    "publishing" goes on, so two workers never post it twice."""
-    claimed = session.execute(
-        update(Share)
-        .where(Share.id == share.id, Share.status == SCHEDULED)
-        .values(status=PUBLISHING)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.commit()
-    session.refresh(share)
-    if not claimed:
-        return share
-    try:
-        _publish_claimed(session, config, share, connect)
-    except _Refused as refusal:
-        session.rollback()
-        _fail(session, share, str(refusal))
-    return share
-
-
-class _Refused(Exception):
-    """Why a claimed share cannot be published (shown to its author)."""
-
-
-def _publish_claimed(session: Session, config: Mapping, share: Share, connect: Connect) -> None:
-    user, network = share.user, share.network
-    decision = may_share(user, network)
-    if not decision:
-        raise _Refused(f"Not published: {decision.message}")
-    if content.phase(share.item) != "live":
-        raise _Refused("Not published: the item was withdrawn or expired before it went out.")
-    result = compliance.screen(
-        share.text, network, lexicon.rules(session, config), link=tracked_link(config, share)
-    )
-    if result.blocked:
-        raise _Refused(" ".join(p.message for p in result.blocking_problems))
-    if result.flagged and share.reviewed_at is None:
-        share.status, share.flags = IN_REVIEW, [p.message for p in result.flags]
-        session.commit()
-        return
-    account = networks.account_of(session, user, network)
-    if account is None or account.status != CONNECTED:
-        raise _Refused(f"Reconnect your {_label(network)} account, then retry.")
-    connector = connect(network)
-    try:
-        tokens = networks.fresh_tokens(session, account, connector)
-        post = connector.publish(
-            tokens, result.text, share.idempotency_key, link=tracked_link(config, share)
-        )
-    except AuthExpired as error:
-        if account.status == CONNECTED:
-            networks.mark_reconnect(session, account, str(error))
-        raise _Refused(f"Reconnect your {_label(network)} account, then retry.") from error
-    except RateLimited as error:
-        _reschedule(session, share, error)
-        return
-    except Unavailable as error:
-        raise _Refused(
-            f"{_label(network)} did not answer ({error}). Check your profile before retrying: "
-            "the post may have gone out."
-        ) from error
-    except ConnectorError as error:
-        raise _Refused(f"{_label(network)} refused the post: {error}") from error
-    share.text, share.status, share.published_at = result.text, PUBLISHED, clock.now()
-    share.remote_id, share.remote_url = post.remote_id, post.url
-    share.follower_count, share.failure_reason = account.follower_count, None
-    archive.record(session, share, account, tracked_link(config, share))
-    audit.record(session, "share.published", actor=user, subject=f"share:{share.id}")
-    session.commit()
-
-
-def _reschedule(session: Session, share: Share, error: RateLimited) -> None:
-    """The network asked to wait: the share goes out when its limit resets."""
-    share.status = SCHEDULED
-    share.scheduled_for = max(error.reset_at or clock.now(), clock.now())
-    share.failure_reason = f"Waiting for {_label(share.network)}: {error}"
-    session.commit()
-
-
-def _fail(session: Session, share: Share, reason: str) -> None:
-    share.status, share.failure_reason = FAILED, reason[:500]
-    audit.record(
-        session, "share.failed", actor=share.user, subject=f"share:{share.id}", reason=reason[:200]
-    )
-    session.commit()
-
-
-def publish_due(session: Session, config: Mapping, connect: Connect, limit: int = 500) -> int:
-    """Publish every scheduled share whose time has come; how many were tried."""
-    due = session.scalars(
-        select(Share)
-        .where(Share.status == SCHEDULED, Share.scheduled_for <= clock.now())
-        .order_by(Share.scheduled_for)
-        .limit(limit)
-    ).all()
-    for share in due:
-        publish(session, config, share, connect)
-    return len(due)
-
-
 def get_share_for(session: Session, user: User, share_id: int) -> Share:
     """One of this person's own shares; anyone else's is "not found"."""
     share = session.get(Share, share_id)
@@ -259,7 +151,7 @@ def retry(session: Session, config: Mapping, user: User, share_id: int, connect:
     share.status, share.scheduled_for, share.failure_reason = SCHEDULED, clock.now(), None
     audit.record(session, "share.retried", actor=user, subject=f"share:{share.id}")
     session.commit()
-    return publish(session, config, share, connect)
+    return publishing.publish(session, config, share, connect)
 
 
 def cancel(session: Session, user: User, share_id: int) -> None:
@@ -335,9 +227,6 @@ def review(
     audit.record(session, "share.approved", actor=actor, subject=f"share:{share.id}")
     session.commit()
     if share.scheduled_for <= clock.now():
-        publish(session, config, share, connect)
+        publishing.publish(session, config, share, connect)
     return share
 
-
-def _label(network: str) -> str:
-    return networks.NETWORKS.get(network, network)

@@ -17,7 +17,7 @@ from advocacy.extensions import db
 from advocacy.images import check_image
 from advocacy.models import Campaign, ContentItem, Share
 from advocacy.models.content import APPROVED, DRAFT, IN_REVIEW
-from advocacy.services import networks, settings, shares
+from advocacy.services import networks, publishing, settings, shares
 from advocacy.services.users import department_named
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.content.conftest import add_term
@@ -819,7 +819,7 @@ def test_the_queue_and_item_page_count_published_shares(app, marketing, sharer, 
     for share in shares.create_shares(
         db.session, app.config, sharer, item.id, {"x": "One", "linkedin": "Two"}, None
     ):
-        shares.publish(db.session, app.config, share, connect)
+        publishing.publish(db.session, app.config, share, connect)
     assert {s.status for s in db.session.scalars(select(Share))} == {"published"}
 
     live = section(text(marketing.get("/content")), "Live now")

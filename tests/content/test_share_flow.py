@@ -11,7 +11,7 @@ from sqlalchemy import select
 from advocacy import clock
 from advocacy.extensions import db
 from advocacy.models import ArchiveRecord, NetworkAccount, Share
-from advocacy.services import networks, shares
+from advocacy.services import networks, publishing, shares
 from tests.conftest import post_form, sign_in
 from tests.content.conftest import add_term, sandbox_state
 from tests.training.conftest import certify
@@ -178,10 +178,10 @@ def test_a_scheduled_share_waits_for_its_time_then_publishes(
     (share,) = all_shares()
     assert share.status == "scheduled" and share.scheduled_for == when
     connect = networks.connectors_of(app)
-    assert shares.publish_due(db.session, app.config, connect) == 0
+    assert publishing.publish_due(db.session, app.config, connect) == 0
 
     frozen_clock(when + timedelta(minutes=1))
-    assert shares.publish_due(db.session, app.config, connect) == 1
+    assert publishing.publish_due(db.session, app.config, connect) == 1
 
     (share,) = all_shares()
     assert share.status == "published" and share.remote_id
@@ -198,7 +198,7 @@ def test_a_scheduled_share_is_screened_again_at_publish_time(
     add_term("earnings")  # the admin tightens the lexicon meanwhile
 
     frozen_clock(share_time + timedelta(minutes=1))
-    shares.publish_due(db.session, app.config, networks.connectors_of(app))
+    publishing.publish_due(db.session, app.config, networks.connectors_of(app))
 
     (share,) = all_shares()
     assert share.status == "failed" and '"earnings"' in share.failure_reason
@@ -212,7 +212,7 @@ def test_a_scheduled_share_is_gated_again_at_publish_time(app, sharer, make_item
     shares.create_shares(db.session, app.config, sharer, item.id, {"x": "Far future"}, later)
 
     frozen_clock(later + timedelta(minutes=1))
-    shares.publish_due(db.session, app.config, networks.connectors_of(app))
+    publishing.publish_due(db.session, app.config, networks.connectors_of(app))
 
     (share,) = all_shares()
     assert share.status == "failed" and "expired" in share.failure_reason
@@ -296,8 +296,8 @@ def test_a_share_is_published_once_even_when_publish_runs_twice(app, sharer, mak
     (share,) = shares.create_shares(db.session, app.config, sharer, item.id, {"x": "Once"}, None)
     connect = networks.connectors_of(app)
 
-    shares.publish(db.session, app.config, share, connect)
-    shares.publish(db.session, app.config, share, connect)
+    publishing.publish(db.session, app.config, share, connect)
+    publishing.publish(db.session, app.config, share, connect)
 
     assert len(sandbox_state(app).posts["x"]) == 1
     assert db.session.scalars(select(ArchiveRecord)).all().__len__() == 1
