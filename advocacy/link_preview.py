@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import ipaddress
 import posixpath
-import re
 import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import Message
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -32,6 +30,7 @@ from urllib3.exceptions import HTTPError, ProtocolError, ReadTimeoutError, SSLEr
 
 from advocacy import images
 from advocacy.images import CheckedImage, ImageRefused
+from advocacy.page_tags import TagParser, decode_page
 
 PRIVATE = "This address points inside a private network; Chorus only reads public pages."
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -51,7 +50,6 @@ _IMAGE_KEYS = (
     "twitter:image",
     "twitter:image:src",
 )
-_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
 class PreviewFailed(Exception):
@@ -125,8 +123,8 @@ def fetch_preview(
             if content_type.get_content_type() not in HTML_TYPES:
                 raise PreviewFailed("The address does not lead to a web page.")
             body = _read(response, max_bytes, timeout)
-    parser = _TagParser()
-    parser.read(_decode(body, content_type.get_param("charset")))
+    parser = TagParser()
+    parser.read(decode_page(body, content_type.get_param("charset")))
     return _preview(final_url, parser)
 
 
@@ -276,60 +274,7 @@ def _reason(error: Exception, timeout: float) -> str:
     return "The page could not be read."
 
 
-def _decode(body: bytes, charset: str | None) -> str:
-    """Text in the declared charset (header, then <meta>), else UTF-8; bad bytes replaced."""
-    if not charset and (found := _META_CHARSET.search(body[:4096])):
-        charset = found.group(1).decode("ascii")
-        if charset.lower().startswith(("utf-16", "utf-32")):
-            charset = "utf-8"  # a <meta> readable as ASCII cannot be UTF-16 (HTML standard)
-    try:
-        return body.decode(charset or "utf-8", errors="replace")
-    except (LookupError, UnicodeError):  # unknown names, and codecs such as "undefined"
-        return body.decode("utf-8", errors="replace")
-
-
-class _TagParser(HTMLParser):
-    """Collects <meta property|name=... content=...> (the first of each) and the first <title>.
-
-    HTMLParser unescapes entities in attribute values and, with convert_charrefs, in text.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.meta: dict[str, str] = {}
-        self.title: str | None = None
-        self._title_parts: list[str] | None = None
-
-    def read(self, text: str) -> None:
-        """Parse the page without close(): on older Pythons close() rescans unclosed markup
-        (say `<!--` repeated) in quadratic time, and what it would still report is only the
-        text after it, never a tag."""
-        try:
-            self.feed(text)
-        except AssertionError:  # raised by _markupbase on bad declarations such as `<![`
-            pass
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "meta":
-            values = {name: value for name, value in attrs if value is not None}
-            key = (values.get("property") or values.get("name") or "").strip().lower()
-            content = values.get("content", "")
-            if key and content.strip():
-                self.meta.setdefault(key, content)
-        elif tag == "title" and self.title is None:
-            self._title_parts = []
-
-    def handle_data(self, data: str) -> None:
-        if self._title_parts is not None:
-            self._title_parts.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title" and self._title_parts is not None:
-            self.title = "".join(self._title_parts)
-            self._title_parts = None
-
-
-def _preview(page_url: str, parser: _TagParser) -> Preview:
+def _preview(page_url: str, parser: TagParser) -> Preview:
     meta = parser.meta
 
     def first(*keys: str) -> str | None:
