@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from advocacy.content.views import bp as content_bp
     from advocacy.core.views import bp as core_bp
     from advocacy.feed.views import bp as feed_bp
+    from advocacy.links import views as links
     from advocacy.networks.views import bp as networks_bp
     from advocacy.screening.views import bp as screening_bp
     from advocacy.training.views import bp as training_bp
@@ -109,3 +110,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(content_bp)
     app.register_blueprint(feed_bp)
     app.register_blueprint(screening_bp, url_prefix="/admin")
+    links.init_app(app)

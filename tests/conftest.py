@@ -21,6 +21,9 @@ from advocacy.models import User
 from advocacy.services.passwords import hash_password
 from advocacy.services.users import department_named, ensure_roles
 
+# Content and sharing fixtures (campaign, make_item, sharer, ...) for every test folder.
+pytest_plugins = ["tests.sharing"]
+
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

@@ -29,6 +29,7 @@ from advocacy.images import ImageRefused
 from advocacy.models.content import APPROVED, DRAFT, IN_REVIEW
 from advocacy.services import (
     campaigns,
+    clicks,
     content,
     engage,
     media,
@@ -56,6 +57,7 @@ def queue():
         "content/queue.html",
         groups=groups,
         counts=content.share_counts(db.session, ids),
+        clicks=clicks.item_click_counts(db.session, ids),
         expiring=content.expiring_soon,
         reviews=len(shares.awaiting_review(db.session)),
         campaigns=campaigns.all_campaigns(db.session),

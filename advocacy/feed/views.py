@@ -13,7 +13,7 @@ from advocacy.extensions import db
 from advocacy.forms import ActionForm, attempt, button_action, render_form, to_utc
 from advocacy.models.networks import CONNECTED
 from advocacy.models.shares import FAILED, IN_REVIEW, PUBLISHED, SCHEDULED
-from advocacy.services import content, engage, feed, networks, publishing, settings, shares
+from advocacy.services import clicks, content, engage, feed, networks, publishing, settings, shares
 from training.gating import may_share, shareable_networks
 
 from .forms import ShareForm
@@ -115,9 +115,11 @@ def _tell(created) -> None:
 @bp.route("/shares")
 @roles_required("employee")
 def my_shares():
+    mine = shares.shares_of(db.session, current_user)
     return render_template(
         "feed/shares.html",
-        shares=shares.shares_of(db.session, current_user),
+        shares=mine,
+        clicks=clicks.click_counts(db.session, [s.id for s in mine]),
         form=ActionForm(),
         labels=networks.NETWORKS,
         sandbox=networks.sandboxed(current_app.config),

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.0 models. Tables only; rules live in advocacy.services."""
 
 from advocacy.models.audit import AuditEvent
+from advocacy.models.clicks import Click
 from advocacy.models.content import Campaign, ContentItem, ContentRevision, EngageAsk
 from advocacy.models.login import LoginAttempt
 from advocacy.models.mail import OutboxMessage
@@ -26,6 +27,7 @@ __all__ = [
     "AttemptGrant",
     "AuditEvent",
     "Campaign",
+    "Click",
     "Certification",
     "ContentItem",
     "ContentRevision",

@@ -16,7 +16,7 @@ from advocacy import clock, compliance
 from advocacy.models import Campaign, ContentItem, EngageAsk, NetworkAccount, Share, User
 from advocacy.models.content import APPROVED, DRAFT, IN_REVIEW
 from advocacy.models.shares import PUBLISHED
-from advocacy.services import archive, content, lexicon, networks
+from advocacy.services import archive, clicks, content, lexicon, networks
 from advocacy.services.accounts import find_by_email
 from advocacy.services.users import department_named
 from connectors import linkedin, x
@@ -286,3 +286,24 @@ def _published_share(
     session.add(share)
     session.flush()
     archive.record(session, share, account, f"{config['BASE_URL']}/s/{share.link_code}")
+    _visits(session, config, share)
+
+
+def _visits(session: Session, config: Mapping, share: Share) -> None:
+    """A few people (and the network's link-preview bot) following the share's link."""
+    key = clicks.hashing_key(config["SECRET_KEY"])
+    referrer = "https://t.co/" if share.network == "x" else "https://www.linkedin.com/"
+    agents = ["Twitterbot/1.0" if share.network == "x" else "LinkedInBot/1.0"]
+    agents += ["Mozilla/5.0 (demo visitor)"] * (share.id * 7 % 11)
+    for n, agent in enumerate(agents):
+        at = share.published_at + timedelta(minutes=5 + n * 97)
+        if at < clock.now():
+            clicks.record_click(
+                session,
+                key,
+                share.id,
+                address=f"198.51.100.{n}",
+                user_agent=agent,
+                referrer=referrer,
+                at=at,
+            )

@@ -124,4 +124,3 @@ def publish_due(session: Session, config: Mapping, connect: Connect, limit: int 
     for share in due:
         publish(session, config, share, connect)
     return len(due)
-

@@ -229,4 +229,3 @@ def review(
     if share.scheduled_for <= clock.now():
         publishing.publish(session, config, share, connect)
     return share
-

@@ -20,7 +20,7 @@ from advocacy.models.content import APPROVED, DRAFT, IN_REVIEW
 from advocacy.services import networks, publishing, settings, shares
 from advocacy.services.users import department_named
 from tests.conftest import csrf_token, post_form, sign_in
-from tests.content.conftest import add_term
+from tests.sharing import add_term
 
 FORMAT = "%Y-%m-%dT%H:%M"
 

@@ -13,7 +13,7 @@ from advocacy.extensions import db
 from advocacy.models import ArchiveRecord, NetworkAccount, Share
 from advocacy.services import networks, publishing, shares
 from tests.conftest import post_form, sign_in
-from tests.content.conftest import add_term, sandbox_state
+from tests.sharing import add_term, sandbox_state
 from tests.training.conftest import certify
 
 

@@ -16,16 +16,8 @@ from advocacy.extensions import db
 from advocacy.models import ArchiveRecord, AuditEvent, LexiconTerm, Setting
 from advocacy.services import archive, settings, shares
 from tests.conftest import csrf_token, post_form, sign_in
-from tests.content import conftest as content_fixtures
 from tests.networks.test_connect import connect
 from tests.training.conftest import certify
-
-# The content fixtures (a certified, connected sharer; live items), shared with tests/content.
-campaign = content_fixtures.campaign
-course = content_fixtures.course
-make_item = content_fixtures.make_item
-marketer = content_fixtures.marketer
-sharer = content_fixtures.sharer
 
 
 def text(response) -> str:

@@ -1,5 +1,6 @@
-"""Fixtures for content and sharing: a certified employee with connected sandbox accounts,
-and live items built through the services."""
+"""Fixtures for content and sharing, for every test folder (a plugin named in
+tests/conftest.py): a certified employee with connected sandbox accounts, and live items
+built through the services."""
 
 from __future__ import annotations
 
