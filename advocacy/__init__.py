@@ -63,14 +63,16 @@ def _mount_sandbox(app: Flask) -> None:
         return
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+    from advocacy import clock
     from connectors.sandbox import create_sandbox
     from connectors.sandbox.state import SandboxState
     from connectors.sandbox.transport import LINKEDIN_ROUTES, X_ROUTES, mount_sandbox
 
     # One state file for the web server, the CLI and workers; tests keep theirs in memory.
+    # The sandbox keeps the app's clock, so a test that moves time moves the networks too.
     state_file = None if app.config.get("TESTING") else Path(app.instance_path) / "sandbox.json"
     sandbox = create_sandbox(
-        SandboxState(path=str(state_file) if state_file else None),
+        SandboxState(path=str(state_file) if state_file else None, now=clock.now),
         control_endpoints=False,
         redirect_prefixes=(app.config["BASE_URL"] + "/networks/",),
     )

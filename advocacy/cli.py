@@ -159,6 +159,21 @@ def tokens_rotate() -> None:
     click.echo(f"Re-encrypted the tokens of {rotate_tokens(db.session)} account(s).")
 
 
+@click.command("sync-metrics")
+@click.option("--limit", default=10_000, show_default=True, help="Most shares to read.")
+def sync_metrics(limit: int) -> None:
+    """Read the networks' figures for every share that is due, once, and say what happened.
+    (The task consumer does this every hour by itself.)"""
+    from flask import current_app
+
+    from advocacy.services import metrics, networks
+
+    report = metrics.sync_metrics(
+        db.session, current_app.config, networks.connectors_of(current_app), limit=limit
+    )
+    click.echo(report.summary())
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
@@ -166,3 +181,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(certificates_group)
     app.cli.add_command(networks_group)
     app.cli.add_command(tokens_group)
+    app.cli.add_command(sync_metrics)

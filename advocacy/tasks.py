@@ -68,3 +68,12 @@ def publish_due_shares() -> None:
     from advocacy.services import networks, publishing
 
     publishing.publish_due(db.session, current_app.config, networks.connectors_of(current_app))
+
+
+@huey.periodic_task(crontab(minute="7"))
+@in_app
+def sync_share_metrics() -> None:
+    """Hourly: the networks' figures for every share that is due (services.metrics)."""
+    from advocacy.services import metrics, networks
+
+    metrics.sync_metrics(db.session, current_app.config, networks.connectors_of(current_app))

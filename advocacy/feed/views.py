@@ -13,7 +13,17 @@ from advocacy.extensions import db
 from advocacy.forms import ActionForm, attempt, button_action, render_form, to_utc
 from advocacy.models.networks import CONNECTED
 from advocacy.models.shares import FAILED, IN_REVIEW, PUBLISHED, SCHEDULED
-from advocacy.services import clicks, content, engage, feed, networks, publishing, settings, shares
+from advocacy.services import (
+    clicks,
+    content,
+    engage,
+    feed,
+    metrics,
+    networks,
+    publishing,
+    settings,
+    shares,
+)
 from training.gating import may_share, shareable_networks
 
 from .forms import ShareForm
@@ -120,6 +130,7 @@ def my_shares():
         "feed/shares.html",
         shares=mine,
         clicks=clicks.click_counts(db.session, [s.id for s in mine]),
+        measured=metrics.latest(db.session, [s.id for s in mine]),
         form=ActionForm(),
         labels=networks.NETWORKS,
         sandbox=networks.sandboxed(current_app.config),

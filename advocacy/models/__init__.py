@@ -5,6 +5,7 @@ from advocacy.models.clicks import Click
 from advocacy.models.content import Campaign, ContentItem, ContentRevision, EngageAsk
 from advocacy.models.login import LoginAttempt
 from advocacy.models.mail import OutboxMessage
+from advocacy.models.metrics import DailyMetric, MetricSnapshot
 from advocacy.models.networks import NetworkAccount, OAuthRequest
 from advocacy.models.settings import LexiconTerm, Setting
 from advocacy.models.shares import ArchiveRecord, Share
@@ -33,10 +34,12 @@ __all__ = [
     "ContentRevision",
     "Course",
     "CourseVersion",
+    "DailyMetric",
     "Department",
     "EngageAsk",
     "LexiconTerm",
     "LoginAttempt",
+    "MetricSnapshot",
     "Module",
     "ModuleCompletion",
     "NetworkAccount",

@@ -26,6 +26,7 @@ class Share(Base):
         Index("ix_shares_status_scheduled_for", "status", "scheduled_for"),
         Index("ix_shares_user_id_created_at", "user_id", "created_at"),
         Index("ix_shares_content_item_id_network", "content_item_id", "network"),
+        Index("ix_shares_status_published_at", "status", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +49,8 @@ class Share(Base):
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the network's figures were last read (services.metrics decides when next).
+    metrics_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -1,0 +1,178 @@
+"""Metric sync against the sandbox: snapshots, cadence, idempotency, batching, failures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from advocacy import clock
+from advocacy.extensions import db
+from advocacy.models import DailyMetric, MetricSnapshot, NetworkAccount, Share
+from advocacy.services import metrics, networks, publishing, shares
+from tests.sharing import sandbox_state
+
+
+@pytest.fixture
+def publish(app, sharer, make_item):
+    """Publish one share per network of a new item; returns the shares."""
+
+    def go(captions=None) -> list[Share]:
+        item = make_item(f"Item {clock.now().timestamp()}")
+        created = shares.create_shares(
+            db.session,
+            app.config,
+            sharer,
+            item.id,
+            captions or {"x": "Look", "linkedin": "Look"},
+            None,
+        )
+        for share in created:
+            publishing.publish(db.session, app.config, share, networks.connectors_of(app))
+        return created
+
+    return go
+
+
+def sync(app) -> metrics.SyncReport:
+    return metrics.sync_metrics(db.session, app.config, networks.connectors_of(app))
+
+
+def snapshots() -> list[MetricSnapshot]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(MetricSnapshot).order_by(MetricSnapshot.id)))
+
+
+def test_a_sync_stores_a_snapshot_per_share_from_the_network(app, publish, frozen_clock):
+    published = publish()
+    frozen_clock(clock.now() + timedelta(hours=3))  # the sandbox's posts gather engagement
+
+    report = sync(app)
+
+    assert report.shares == 2 and report.snapshots == 2 and report.problems == []
+    stored = {s.share_id: s for s in snapshots()}
+    assert set(stored) == {s.id for s in published}
+    for snapshot in stored.values():
+        assert snapshot.impressions and snapshot.impressions > 0
+        assert snapshot.likes is not None
+    assert db.session.scalar(select(func.count(DailyMetric.id))) == 2
+
+
+def test_running_the_sync_twice_in_an_hour_adds_nothing(app, publish, frozen_clock):
+    publish()
+    frozen_clock(clock.now() + timedelta(hours=3))
+    sync(app)
+    first = [(s.share_id, s.taken_at, s.impressions) for s in snapshots()]
+
+    again = sync(app)  # nothing is due again within the hour
+    assert again.shares == 0
+    metrics._store(  # a second consumer that read the same figures: an upsert, not a copy
+        db.session,
+        list(db.session.scalars(select(Share))),
+        {},
+        clock.now(),
+    )
+    assert [(s.share_id, s.taken_at, s.impressions) for s in snapshots()] == first
+
+
+def test_young_shares_sync_hourly_older_ones_daily_and_old_ones_not_at_all(
+    app, publish, frozen_clock
+):
+    start = clock.now()
+    publish()
+    frozen_clock(start + timedelta(hours=1, minutes=1))
+    assert sync(app).snapshots == 2
+    frozen_clock(start + timedelta(hours=2, minutes=1))
+    assert sync(app).snapshots == 2  # under two days old: every hour
+
+    frozen_clock(start + timedelta(days=3))
+    assert sync(app).snapshots == 2
+    frozen_clock(start + timedelta(days=3, hours=5))
+    assert sync(app).snapshots == 0  # older: once a day
+    frozen_clock(start + timedelta(days=4, minutes=1))
+    assert sync(app).snapshots == 2
+
+    frozen_clock(start + timedelta(days=31))
+    assert sync(app).shares == 0  # past thirty days the figures are left alone
+
+
+def test_figures_grow_between_snapshots(app, publish, frozen_clock):
+    start = clock.now()
+    publish({"x": "Growing"})
+    frozen_clock(start + timedelta(hours=2))
+    sync(app)
+    frozen_clock(start + timedelta(hours=20))
+    sync(app)
+    early, late = snapshots()
+    assert late.taken_at > early.taken_at
+    assert late.impressions >= early.impressions and late.likes >= early.likes
+
+
+def test_what_a_network_does_not_give_stays_unknown(app, publish, frozen_clock):
+    sandbox_state(app).linkedin_metrics_access = False
+    publish({"linkedin": "No analytics access"})
+    frozen_clock(clock.now() + timedelta(hours=3))
+
+    sync(app)
+
+    (snapshot,) = snapshots()
+    assert snapshot.impressions is None and snapshot.reshares is None  # unknown, never 0
+    assert snapshot.missing
+
+
+def test_one_metrics_request_per_author_and_network(app, publish, frozen_clock):
+    for n in range(3):  # the networks refuse a duplicate text
+        publish({"x": f"Post {n}", "linkedin": f"Post {n}"})
+    frozen_clock(clock.now() + timedelta(hours=3))
+
+    report = sync(app)
+
+    assert report.shares == 6 and report.snapshots == 6
+    assert report.metric_calls == 2  # one for X (up to 100 posts), one for LinkedIn
+
+
+def test_a_revoked_token_marks_the_account_and_skips_its_shares(app, publish, frozen_clock):
+    publish({"x": "Soon revoked"})
+    sandbox_state(app).set_faults("x", revoked=True)
+    frozen_clock(clock.now() + timedelta(hours=3))
+
+    report = sync(app)
+
+    assert report.snapshots == 0 and "reconnect needed" in report.problems[0]
+    account = db.session.scalar(select(NetworkAccount).where(NetworkAccount.network == "x"))
+    assert account.status == "reconnect needed"
+    assert db.session.scalar(select(Share.metrics_synced_at)) is None  # tried again later
+
+
+def test_a_rate_limit_leaves_the_shares_for_the_next_run(app, publish, frozen_clock):
+    publish({"x": "Busy"})
+    frozen_clock(clock.now() + timedelta(hours=3))
+    sandbox_state(app).set_faults("x", rate_limited_until=clock.now() + timedelta(minutes=15))
+
+    report = sync(app)
+
+    assert report.snapshots == 0 and "asked to wait" in report.problems[0]
+    sandbox_state(app).clear_faults()
+    assert sync(app).snapshots == 1
+
+
+def test_my_shares_shows_the_latest_figures(app, client, publish, frozen_clock):
+    publish({"x": "Shown"})
+    frozen_clock(clock.now() + timedelta(hours=3))
+    sync(app)
+    (snapshot,) = snapshots()
+
+    page = client.get("/shares").get_data(as_text=True)
+
+    assert f"{snapshot.impressions:,} impressions" in page and f"{snapshot.likes:,} likes" in page
+
+
+def test_the_cli_runs_one_pass_and_says_what_it_did(app, publish, frozen_clock):
+    publish()
+    frozen_clock(clock.now() + timedelta(hours=3))
+
+    result = app.test_cli_runner().invoke(args=["sync-metrics"])
+
+    assert result.exit_code == 0, result.output
+    assert "2 snapshot(s) of 2 due share(s), 2 metrics request(s)." in result.output
