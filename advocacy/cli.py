@@ -103,16 +103,9 @@ def remind(days: int) -> None:
     """Mail holders whose certificate expires within DAYS (each certificate once)."""
     from flask import current_app
 
-    from advocacy.services.certificates import send_expiry_reminders
-    from advocacy.urls import external_url
+    from advocacy.tasks import expiry_reminders
 
-    with current_app.test_request_context():
-        sent = send_expiry_reminders(
-            db.session,
-            current_app.config,
-            lambda slug: external_url("training.course", slug=slug),
-            days=days,
-        )
+    sent = expiry_reminders(current_app, days)
     click.echo(f"Sent {sent} reminder(s).")
 
 
@@ -125,25 +118,15 @@ def networks_group() -> None:
 def networks_check() -> None:
     """Fetch the profile and follower count of every connected account, and say what happened."""
     from flask import current_app
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
 
-    from advocacy.models import NetworkAccount
     from advocacy.services import networks
 
-    accounts = db.session.scalars(
-        select(NetworkAccount)
-        .options(selectinload(NetworkAccount.user))
-        .order_by(NetworkAccount.id)
-    ).all()
-    if not accounts:
+    checked = networks.check_all(db.session, networks.connectors_of(current_app))
+    if not checked:
         click.echo("No connected accounts yet.")
-    mount = current_app.extensions.get("chorus_sandbox_mount")
-    for account in accounts:
-        connector = networks.connector(current_app.config, account.network, mount)
-        line = networks.check_account(db.session, account, connector)
+    for account, line in checked:
         sandbox = " (sandbox)" if networks.uses_sandbox(current_app.config, account.network) else ""
-        click.echo(f"{account.user.email} on {networks.NETWORKS[account.network]}{sandbox}: {line}")
+        click.echo(f"{account.user.email} on {networks.label(account.network)}{sandbox}: {line}")
 
 
 @click.group("tokens")

@@ -77,3 +77,33 @@ def sync_share_metrics() -> None:
     from advocacy.services import metrics, networks
 
     metrics.sync_metrics(db.session, current_app.config, networks.connectors_of(current_app))
+
+
+@huey.periodic_task(crontab(minute="23", hour="4"))
+@in_app
+def refresh_followers() -> None:
+    """Daily: every connected account's profile and follower count."""
+    from advocacy.services import networks
+
+    networks.check_all(db.session, networks.connectors_of(current_app))
+
+
+def expiry_reminders(app: Flask, days: int = 30) -> int:
+    """Mail holders whose certificate expires within `days` (each certificate once)."""
+    from advocacy.services.certificates import send_expiry_reminders
+    from advocacy.urls import external_url
+
+    with app.test_request_context():  # links in the mail are built like a page's
+        return send_expiry_reminders(
+            db.session,
+            app.config,
+            lambda slug: external_url("training.course", slug=slug),
+            days=days,
+        )
+
+
+@huey.periodic_task(crontab(minute="41", hour="5"))
+@in_app
+def remind_expiring_certificates() -> None:
+    """Daily: the expiry reminders of `flask --app wsgi certificates remind`."""
+    expiry_reminders(current_app._get_current_object())

@@ -61,3 +61,32 @@ def test_a_task_run_by_a_consumer_gets_the_workers_app_context(app):
     worker.start()
     worker.join()
     assert seen == [app]
+
+
+def test_the_periodic_tasks_run_their_services(app, sharer, make_item, frozen_clock):
+    """Each periodic task, run as the consumer would, does its one job."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from advocacy import clock
+    from advocacy.extensions import db
+    from advocacy.models import MetricSnapshot, NetworkAccount, Share
+    from advocacy.services import shares
+
+    item = make_item()
+    later = clock.now() + timedelta(minutes=30)
+    shares.create_shares(db.session, app.config, sharer, item.id, {"x": "Queued"}, later)
+    frozen_clock(later + timedelta(minutes=1))
+
+    tasks.publish_due_shares()
+    assert db.session.scalar(select(Share.status)) == "published"
+
+    frozen_clock(later + timedelta(hours=2))
+    tasks.sync_share_metrics()
+    assert db.session.scalar(select(MetricSnapshot.impressions)) is not None
+
+    tasks.refresh_followers()
+    db.session.expire_all()
+    checked = db.session.scalars(select(NetworkAccount.followers_updated_at)).all()
+    assert checked and all(moment == clock.now() for moment in checked)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from advocacy import clock, crypto
 from advocacy.errors import NotFound, ValidationFailed
@@ -285,3 +285,18 @@ def rotate_tokens(session: Session) -> int:
 def connectors_of(app: Flask) -> Callable[[str], Network]:
     """Network name -> its connector, as this app is set up (the sandbox mount included)."""
     return lambda name: connector(app.config, name, app.extensions.get("chorus_sandbox_mount"))
+
+
+def check_all(
+    session: Session, connect: Callable[[str], Network]
+) -> list[tuple[NetworkAccount, str]]:
+    """Refresh every connected account's profile and follower count (daily, and the
+    `networks check` command); each account with a line saying what happened."""
+    accounts = session.scalars(
+        select(NetworkAccount)
+        .options(selectinload(NetworkAccount.user))
+        .order_by(NetworkAccount.id)
+    ).all()
+    return [
+        (account, check_account(session, account, connect(account.network))) for account in accounts
+    ]
