@@ -10,7 +10,9 @@ from advocacy.extensions import db
 from advocacy.forms import ActionForm, attempt, button_action, id_arg, page_arg, render_form
 from advocacy.models import ROLES
 from advocacy.services import accounts, audit, users
+from advocacy.services import operations as operations_service
 from advocacy.services.mail import outbox_page
+from advocacy.services.networks import NETWORKS
 from advocacy.services.user_import import ImportRejected, import_users
 from advocacy.urls import external_url
 
@@ -202,6 +204,16 @@ def outbox():
         per_page=PER_PAGE,
         recipient=recipient,
         smtp=bool(current_app.config.get("MAIL_SERVER")),
+    )
+
+
+@bp.route("/operations")
+@roles_required("admin")
+def operations():
+    return render_template(
+        "admin/operations.html",
+        overview=operations_service.overview(db.session),
+        labels=NETWORKS,
     )
 
 

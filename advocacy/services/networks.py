@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -15,6 +15,7 @@ from advocacy.errors import NotFound, ValidationFailed
 from advocacy.models import NetworkAccount, OAuthRequest, User
 from advocacy.models.networks import CONNECTED, RECONNECT_NEEDED
 from advocacy.services import audit
+from advocacy.services.mail import MailSettings, send_mail
 from connectors.base import (
     AuthExpired,
     AuthorizationRequest,
@@ -198,7 +199,11 @@ def _due(account: NetworkAccount) -> bool:
 
 
 def mark_reconnect(session: Session, account: NetworkAccount, reason: str) -> None:
+    """The network stopped accepting the token: flag the account and tell its owner once."""
+    first_time = account.status != RECONNECT_NEEDED
     account.status, account.status_reason = RECONNECT_NEEDED, reason[:500]
+    if first_time and has_app_context():
+        _tell_owner(session, account, current_app.config)
     audit.record(
         session,
         "network.reconnect_needed",
@@ -207,6 +212,21 @@ def mark_reconnect(session: Session, account: NetworkAccount, reason: str) -> No
         reason=reason[:200],
     )
     session.commit()
+
+
+def _tell_owner(session: Session, account: NetworkAccount, config: Mapping) -> None:
+    name = label(account.network)
+    send_mail(
+        session,
+        MailSettings(config),
+        account.user.email,
+        f"Reconnect your {name} account to keep sharing",
+        f"Hello {account.user.name},\n\n"
+        f"{name} no longer accepts Chorus's access to {shown_handle(account)}, so your "
+        f"scheduled posts there cannot go out and their reach cannot be measured.\n\n"
+        f"Connect it again here: {config['BASE_URL']}/networks\n\n"
+        "Chorus",
+    )
 
 
 def account_of(session: Session, user: User, network: str) -> NetworkAccount | None:
