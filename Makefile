@@ -20,12 +20,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+demo: export CHORUS_BASE_URL ?= http://$(HOST):$(PORT)
 demo: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	@echo "Chorus is starting at http://$(HOST):$(PORT)  (stop with Ctrl+C)"
-	@# The task consumer (scheduled shares, page previews) runs beside the web app.
-	export CHORUS_BASE_URL=$${CHORUS_BASE_URL:-http://$(HOST):$(PORT)}; \
+	@# The task consumer (scheduled shares, previews, metric sync) runs beside the web app.
 	$(BIN)/huey_consumer advocacy.worker.huey --workers 2 --logfile instance/tasks.log -q & \
 	consumer=$$!; trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)

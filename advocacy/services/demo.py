@@ -82,8 +82,11 @@ def seed_demo(session: Session, app: Flask | None = None) -> list[str]:
 
         marketer = find_by_email(session, "marketer@example.com")
         admin = find_by_email(session, "admin@example.com")
-        if marketer and admin:
-            seed_content(session, app, marketer, admin)
+        if marketer and admin and seed_content(session, app, marketer, admin):
+            from advocacy.services import metrics, networks
+
+            # The demo's figures from the start; the consumer keeps them growing hourly.
+            metrics.sync_metrics(session, app.config, networks.connectors_of(app))
     return added
 
 
