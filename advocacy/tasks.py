@@ -74,9 +74,24 @@ def publish_due_shares() -> None:
 @in_app
 def sync_share_metrics() -> None:
     """Hourly: the networks' figures for every share that is due (services.metrics)."""
+    _sync_metrics()
+
+
+@huey.task()
+@in_app
+def sync_share_metrics_again() -> None:
+    """The same sync, scheduled for when a network's rate limit resets."""
+    _sync_metrics()
+
+
+def _sync_metrics() -> None:
     from advocacy.services import metrics, networks
 
-    metrics.sync_metrics(db.session, current_app.config, networks.connectors_of(current_app))
+    report = metrics.sync_metrics(
+        db.session, current_app.config, networks.connectors_of(current_app)
+    )
+    if report.retry_at is not None:
+        sync_share_metrics_again.schedule(eta=report.retry_at)
 
 
 @huey.periodic_task(crontab(minute="23", hour="4"))

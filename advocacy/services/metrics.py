@@ -33,6 +33,8 @@ class SyncReport:
     snapshots: int = 0
     metric_calls: int = 0  # connector.metrics() calls (each may be one batch of 100 on X)
     problems: list[str] = field(default_factory=list)
+    # A network asked to wait: when its limit resets, a sync is worth running again.
+    retry_at: datetime | None = None
 
     def summary(self) -> str:
         lines = [
@@ -87,6 +89,8 @@ def sync_metrics(
             figures = _read(session, connect, user_id, network, group, report)
         except RateLimited as error:
             report.problems.append(f"{networks.label(network)} asked to wait: {error}")
+            reset = error.reset_at or at + timedelta(minutes=15)
+            report.retry_at = min(report.retry_at or reset, reset)
             continue
         if figures is not None:
             _store(session, group, figures, at)

@@ -176,3 +176,20 @@ def test_the_cli_runs_one_pass_and_says_what_it_did(app, publish, frozen_clock):
 
     assert result.exit_code == 0, result.output
     assert "2 snapshot(s) of 2 due share(s), 2 metrics request(s)." in result.output
+
+
+def test_a_rate_limited_sync_is_scheduled_again_for_the_reset(app, publish, frozen_clock):
+    from advocacy import tasks
+
+    publish({"x": "Busy later"})
+    frozen_clock(clock.now() + timedelta(hours=3))
+    reset = clock.now() + timedelta(minutes=15)
+    sandbox_state(app).set_faults("x", rate_limited_until=reset)
+    tasks.huey.flush()
+
+    tasks.sync_share_metrics()
+
+    (again,) = tasks.huey.scheduled()
+    assert again.name.endswith("sync_share_metrics_again")
+    assert abs((again.eta.replace(tzinfo=reset.tzinfo) - reset).total_seconds()) <= 1
+    tasks.huey.flush()
