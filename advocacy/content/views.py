@@ -59,7 +59,7 @@ def queue():
         counts=content.share_counts(db.session, ids),
         clicks=clicks.item_click_counts(db.session, ids),
         expiring=content.expiring_soon,
-        reviews=len(shares.awaiting_review(db.session)),
+        reviews=shares.review_count(db.session),
         campaigns=campaigns.all_campaigns(db.session),
         item_counts=campaigns.item_counts(db.session),
         labels=networks.NETWORKS,

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from advocacy import clock, compliance
@@ -188,6 +188,11 @@ def shared_networks(session: Session, user: User, item_ids: list[int]) -> dict[i
     for item_id, network in rows:
         shared.setdefault(item_id, set()).add(network)
     return shared
+
+
+def review_count(session: Session) -> int:
+    """How many shares wait for a marketer's review."""
+    return session.scalar(select(func.count(Share.id)).where(Share.status == IN_REVIEW)) or 0
 
 
 def awaiting_review(session: Session) -> list[Share]:

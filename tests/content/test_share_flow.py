@@ -282,6 +282,8 @@ def test_a_flagged_term_sends_the_share_to_a_marketer_who_approves_it(
     marketing = app.test_client()
     sign_in(marketing, reviewer.email)
     assert "Thoughts on the acquisition" in text(marketing.get("/content/reviews"))
+    queue = marketing.get("/content").get_data(as_text=True)
+    assert 'Shares to review <span class="badge badge-off">1</span>' in queue
     response = post_form(marketing, f"/content/reviews/{share.id}", {"approve": "Approve"})
 
     assert response.status_code == 303
