@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from advocacy import clock, compliance
+from advocacy import clock, compliance, crypto
 from advocacy.models import Share
 from advocacy.models.networks import CONNECTED
 from advocacy.models.shares import FAILED, IN_REVIEW, PUBLISHED, PUBLISHING, SCHEDULED
@@ -19,6 +19,10 @@ from training.gating import may_share
 
 log = logging.getLogger(__name__)
 Connect = Callable[[str], Network]  # network name -> its connector
+UNEXPECTED = (
+    "Chorus hit an unexpected error while publishing. Try again, and tell your admin if it "
+    "keeps happening."
+)
 
 
 def tracked_link(config: Mapping, share: Share) -> str:
@@ -43,6 +47,10 @@ def publish(session: Session, config: Mapping, share: Share, connect: Connect) -
     except _Refused as refusal:
         session.rollback()
         _fail(session, share, str(refusal))
+    except Exception:  # a claimed share must never stay "publishing" unseen
+        session.rollback()
+        log.exception("Publishing share %s failed unexpectedly", share.id)
+        _fail(session, share, UNEXPECTED)
     return share
 
 
@@ -75,7 +83,7 @@ def _publish_claimed(session: Session, config: Mapping, share: Share, connect: C
         post = connector.publish(
             tokens, result.text, share.idempotency_key, link=tracked_link(config, share)
         )
-    except AuthExpired as error:
+    except (AuthExpired, crypto.SecretUnreadable) as error:
         if account.status == CONNECTED:
             networks.mark_reconnect(session, account, str(error))
         raise _Refused(f"Reconnect your {networks.label(network)} account, then retry.") from error

@@ -341,3 +341,34 @@ def test_an_employee_cancels_a_scheduled_share(app, client, sharer, make_item):
     assert post_form(client, f"/shares/{share.id}/cancel").status_code == 303
     (share,) = all_shares()
     assert share.status == "cancelled"
+
+
+def test_unreadable_tokens_ask_to_reconnect(app, client, sharer, make_item):
+    from advocacy.models import NetworkAccount as Account
+
+    account = db.session.scalar(select(Account).where(Account.network == "x"))
+    account.access_token = b"not a token this key can read"
+    db.session.commit()
+
+    share_now(client, make_item().id, x="Keys were rotated away")
+
+    (share,) = all_shares()
+    assert share.status == "failed" and "Reconnect your X account" in share.failure_reason
+    db.session.expire_all()
+    assert db.session.get(Account, account.id).status == "reconnect needed"
+
+
+def test_an_unexpected_error_fails_the_share_visibly_instead_of_leaving_it_stuck(
+    app, client, sharer, make_item, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    item = make_item()
+    (share,) = shares.create_shares(db.session, app.config, sharer, item.id, {"x": "Hi"}, None)
+    monkeypatch.setattr("advocacy.services.publishing.lexicon.rules", broken)
+
+    publishing.publish(db.session, app.config, share, networks.connectors_of(app))
+
+    (share,) = all_shares()
+    assert share.status == "failed" and "unexpected error" in share.failure_reason
