@@ -25,7 +25,20 @@ METRICS = (
 )
 
 
-class MetricSnapshot(Base):
+class Figures:
+    """The cumulative figures a network reports for a post (the names in METRICS)."""
+
+    impressions: Mapped[int | None]
+    members_reached: Mapped[int | None]
+    likes: Mapped[int | None]
+    comments: Mapped[int | None]
+    reshares: Mapped[int | None]
+    quotes: Mapped[int | None]
+    bookmarks: Mapped[int | None]
+    link_clicks: Mapped[int | None]
+
+
+class MetricSnapshot(Figures, Base):
     """The share's cumulative figures as read in one sync slot (the hour): a sync that runs
     again in the same hour overwrites its snapshot instead of adding one."""
 
@@ -35,18 +48,10 @@ class MetricSnapshot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     share_id: Mapped[int] = mapped_column(ForeignKey("shares.id", ondelete="CASCADE"))
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    impressions: Mapped[int | None]
-    members_reached: Mapped[int | None]
-    likes: Mapped[int | None]
-    comments: Mapped[int | None]
-    reshares: Mapped[int | None]
-    quotes: Mapped[int | None]
-    bookmarks: Mapped[int | None]
-    link_clicks: Mapped[int | None]
     missing: Mapped[list[str]] = mapped_column(JSON, default=list)  # what was unknown, why
 
 
-class DailyMetric(Base):
+class DailyMetric(Figures, Base):
     """The share's latest figures of each day: the rollup dashboards read."""
 
     __tablename__ = "daily_metrics"
@@ -55,11 +60,3 @@ class DailyMetric(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     share_id: Mapped[int] = mapped_column(ForeignKey("shares.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(index=True)
-    impressions: Mapped[int | None]
-    members_reached: Mapped[int | None]
-    likes: Mapped[int | None]
-    comments: Mapped[int | None]
-    reshares: Mapped[int | None]
-    quotes: Mapped[int | None]
-    bookmarks: Mapped[int | None]
-    link_clicks: Mapped[int | None]

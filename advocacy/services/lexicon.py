@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from advocacy import compliance
@@ -79,10 +79,6 @@ def install_starter_terms(session: Session, actor: User | None = None) -> int:
         audit.record(session, "lexicon.starter_installed", actor=actor, subject=f"{added} terms")
     session.commit()
     return added
-
-
-def term_count(session: Session) -> int:
-    return session.scalar(select(func.count(LexiconTerm.id))) or 0
 
 
 def update_settings(

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
+from sqlalchemy.orm import Session, selectinload
 
 from advocacy import clock, crypto
 from advocacy.models import DailyMetric, MetricSnapshot, Share
@@ -49,27 +49,36 @@ def slot(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+def _due(at: datetime) -> ColumnElement[bool]:
+    """Published shares whose figures are due: hourly under 2 days old, daily to 30 days."""
+    return and_(
+        Share.status == PUBLISHED,
+        Share.published_at > at - STOP_AFTER,
+        Share.remote_id.is_not(None),
+        or_(
+            Share.metrics_synced_at.is_(None),
+            and_(Share.published_at > at - HOURLY_UNTIL, Share.metrics_synced_at < slot(at)),
+            Share.metrics_synced_at <= at - timedelta(days=1),
+        ),
+    )
+
+
 def due_shares(session: Session, at: datetime, limit: int) -> list[Share]:
-    """Published shares whose figures are due: hourly under 2 days old, daily to 30 days,
-    freshest first (a capped sync spends its calls where figures move)."""
-    young = at - HOURLY_UNTIL
+    """The due shares with their owners, freshest first (a capped sync spends its calls
+    where figures move)."""
     return list(
         session.scalars(
             select(Share)
-            .where(
-                Share.status == PUBLISHED,
-                Share.published_at > at - STOP_AFTER,
-                Share.remote_id.is_not(None),
-                or_(
-                    Share.metrics_synced_at.is_(None),
-                    and_(Share.published_at > young, Share.metrics_synced_at < slot(at)),
-                    Share.metrics_synced_at <= at - timedelta(days=1),
-                ),
-            )
+            .where(_due(at))
+            .options(selectinload(Share.user))
             .order_by(Share.published_at.desc(), Share.id)
             .limit(limit)
         )
     )
+
+
+def due_count(session: Session, at: datetime) -> int:
+    return session.scalar(select(func.count(Share.id)).where(_due(at))) or 0
 
 
 def sync_metrics(

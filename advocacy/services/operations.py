@@ -53,6 +53,6 @@ def overview(session: Session) -> Overview:
         failed_shares=list(failed),
         reconnect_accounts=list(reconnect),
         late_shares=late or 0,
-        metrics_due=len(metrics.due_shares(session, now, limit=100_000)),
+        metrics_due=metrics.due_count(session, now),
         last_metric_sync=session.scalar(select(func.max(Share.metrics_synced_at))),
     )

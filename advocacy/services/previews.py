@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
@@ -12,7 +11,6 @@ from advocacy.images import ImageRefused
 from advocacy.models import ContentItem
 from advocacy.services import media
 
-log = logging.getLogger(__name__)
 WAITING, DONE, FAILED = "waiting", "done", "failed"
 
 

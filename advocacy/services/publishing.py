@@ -29,9 +29,16 @@ def tracked_link(config: Mapping, share: Share) -> str:
     return f"{config['BASE_URL']}/s/{share.link_code}"
 
 
-def publish(session: Session, config: Mapping, share: Share, connect: Connect) -> Share:
+def publish(
+    session: Session,
+    config: Mapping,
+    share: Share,
+    connect: Connect,
+    rules: compliance.Rules | None = None,
+) -> Share:
     """Publish one scheduled share. Only the caller that moves it from "scheduled" to
-    "publishing" goes on, so two workers never post it twice."""
+    "publishing" goes on, so two workers never post it twice. `rules` lets a batch read
+    the screening rules once."""
     claimed = session.execute(
         update(Share)
         .where(Share.id == share.id, Share.status == SCHEDULED)
@@ -43,7 +50,7 @@ def publish(session: Session, config: Mapping, share: Share, connect: Connect) -
     if not claimed:
         return share
     try:
-        _publish_claimed(session, config, share, connect)
+        _publish_claimed(session, config, share, connect, rules)
     except _Refused as refusal:
         session.rollback()
         _fail(session, share, str(refusal))
@@ -58,16 +65,21 @@ class _Refused(Exception):
     """Why a claimed share cannot be published (shown to its author)."""
 
 
-def _publish_claimed(session: Session, config: Mapping, share: Share, connect: Connect) -> None:
+def _publish_claimed(
+    session: Session,
+    config: Mapping,
+    share: Share,
+    connect: Connect,
+    rules: compliance.Rules | None,
+) -> None:
     user, network = share.user, share.network
     decision = may_share(user, network)
     if not decision:
         raise _Refused(f"Not published: {decision.message}")
     if content.phase(share.item) != "live":
         raise _Refused("Not published: the item was withdrawn or expired before it went out.")
-    result = compliance.screen(
-        share.text, network, lexicon.rules(session, config), link=tracked_link(config, share)
-    )
+    rules = rules or lexicon.rules(session, config)
+    result = compliance.screen(share.text, network, rules, link=tracked_link(config, share))
     if result.blocked:
         raise _Refused(" ".join(p.message for p in result.blocking_problems))
     if result.flagged and share.reviewed_at is None:
@@ -129,6 +141,7 @@ def publish_due(session: Session, config: Mapping, connect: Connect, limit: int 
         .order_by(Share.scheduled_for)
         .limit(limit)
     ).all()
+    rules = lexicon.rules(session, config) if due else None
     for share in due:
-        publish(session, config, share, connect)
+        publish(session, config, share, connect, rules)
     return len(due)
