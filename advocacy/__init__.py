@@ -68,9 +68,12 @@ def _mount_sandbox(app: Flask) -> None:
     from connectors.sandbox.state import SandboxState
     from connectors.sandbox.transport import LINKEDIN_ROUTES, X_ROUTES, mount_sandbox
 
-    # One state file for the web server, the CLI and workers; tests keep theirs in memory.
+    # One state file for the web server, the CLI and workers; tests keep theirs in memory
+    # unless they name a file (SANDBOX_STATE_FILE) to share with worker processes.
     # The sandbox keeps the app's clock, so a test that moves time moves the networks too.
-    state_file = None if app.config.get("TESTING") else Path(app.instance_path) / "sandbox.json"
+    state_file = app.config.get("SANDBOX_STATE_FILE") or (
+        None if app.config.get("TESTING") else Path(app.instance_path) / "sandbox.json"
+    )
     sandbox = create_sandbox(
         SandboxState(path=str(state_file) if state_file else None, now=clock.now),
         control_endpoints=False,

@@ -145,16 +145,17 @@ def tokens_rotate() -> None:
 @click.command("sync-metrics")
 @click.option("--limit", default=10_000, show_default=True, help="Most shares to read.")
 def sync_metrics(limit: int) -> None:
-    """Read the networks' figures for every share that is due, once, and say what happened.
-    (The task consumer does this every hour by itself.)"""
+    """Read the networks' figures for every share that is due, once, and credit colleague
+    engagement on engage asks; say what happened. (The task consumer does both every hour by
+    itself.)"""
     from flask import current_app
 
-    from advocacy.services import metrics, networks
+    from advocacy.services import engage, metrics, networks
 
-    report = metrics.sync_metrics(
-        db.session, current_app.config, networks.connectors_of(current_app), limit=limit
-    )
+    connect = networks.connectors_of(current_app)
+    report = metrics.sync_metrics(db.session, current_app.config, connect, limit=limit)
     click.echo(report.summary())
+    click.echo(engage.credit_engagements(db.session, connect).summary())
 
 
 def init_app(app: Flask) -> None:

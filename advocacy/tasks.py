@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
@@ -79,19 +80,32 @@ def sync_share_metrics() -> None:
 
 @huey.task()
 @in_app
-def sync_share_metrics_again() -> None:
-    """The same sync, scheduled for when a network's rate limit resets."""
-    _sync_metrics()
+def sync_share_metrics_again(follow_up: int = 1) -> None:
+    """The same sync, scheduled for when a network's rate limit resets or, when a network
+    was down, after a wait that doubles each time."""
+    _sync_metrics(follow_up)
 
 
-def _sync_metrics() -> None:
+# Follow-up syncs after a failed one: at most this many, the n-th waiting 2^n minutes
+# when a network was down (a rate limit waits for its announced reset instead).
+MAX_FOLLOW_UPS = 4
+
+
+def _sync_metrics(follow_up: int = 0) -> None:
+    from advocacy import clock
     from advocacy.services import metrics, networks
 
     report = metrics.sync_metrics(
         db.session, current_app.config, networks.connectors_of(current_app)
     )
-    if report.retry_at is not None:
-        sync_share_metrics_again.schedule(eta=report.retry_at)
+    if follow_up >= MAX_FOLLOW_UPS:
+        return
+    retry_at = report.retry_at
+    if report.unavailable:
+        backoff = clock.now() + timedelta(minutes=2 ** (follow_up + 1))
+        retry_at = max(retry_at, backoff) if retry_at else backoff
+    if retry_at is not None:
+        sync_share_metrics_again.schedule(args=(follow_up + 1,), eta=retry_at)
 
 
 @huey.periodic_task(crontab(minute="23", hour="4"))
@@ -122,3 +136,12 @@ def expiry_reminders(app: Flask, days: int = 30) -> int:
 def remind_expiring_certificates() -> None:
     """Daily: the expiry reminders of `flask --app wsgi certificates remind`."""
     expiry_reminders(current_app._get_current_object())
+
+
+@huey.periodic_task(crontab(minute="37"))
+@in_app
+def credit_colleague_engagement() -> None:
+    """Hourly: which certified colleagues engaged with the engage asks' posts (services.engage)."""
+    from advocacy.services import engage, networks
+
+    engage.credit_engagements(db.session, networks.connectors_of(current_app))

@@ -23,3 +23,33 @@ def upsert(
             index_elements=list(keys), set_={name: statement.excluded[name] for name in update}
         )
         session.execute(statement)
+
+
+def increment(
+    session: Session, model: type, row: dict, keys: Sequence[str], counters: Sequence[str]
+) -> None:
+    """Add `row`'s `counters` to the row with the same `keys` (creating it at those values)
+    in one statement, so concurrent writers never lose a count."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    statement = insert(model).values(row)
+    table = model.__table__
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + statement.excluded[name] for name in counters},
+    )
+    session.execute(statement)
+
+
+def insert_new(session: Session, model: type, rows: Sequence[dict], keys: Sequence[str]) -> int:
+    """Insert the `rows` whose `keys` are not stored yet and leave the stored ones alone
+    (ON CONFLICT DO NOTHING), so two writers at once neither duplicate a row nor fail;
+    returns how many rows were new."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    added = 0
+    for start in range(0, len(rows), CHUNK):
+        statement = insert(model).values(list(rows[start : start + CHUNK]))
+        result = session.execute(statement.on_conflict_do_nothing(index_elements=list(keys)))
+        added += max(result.rowcount or 0, 0)
+    return added

@@ -104,7 +104,15 @@ class TransientError(ConnectorError):
 
 class Unavailable(TransientError):
     """The network did not answer (5xx, timeout, connection refused): a read is retried
-    at once with backoff; other transient errors are left to the caller."""
+    at once with backoff; other transient errors are left to the caller.
+
+    `reached` is False only when the request certainly did not reach the network (the
+    connection was refused, a gateway said the service is down), so a publish may be
+    tried again without risking a second post."""
+
+    def __init__(self, message: str, *, reached: bool = True) -> None:
+        super().__init__(message)
+        self.reached = reached
 
 
 class PermanentError(ConnectorError):
@@ -119,6 +127,8 @@ class Network(Protocol):
     sandbox_authorize_path: str  # the approval page inside connectors.sandbox
     base_url_settings: dict[str, str]  # setting name -> the real URL prefix it may move
     capabilities: Capabilities
+    # True when one token may read the figures of posts by several authors in one call.
+    metrics_across_authors: bool
 
     def authorization_url(self, redirect_uri: str) -> AuthorizationRequest: ...
 

@@ -5,7 +5,8 @@ cannot read Python 3 error bodies).
 
 Metrics need LinkedIn's restricted permissions (r_member_social, Community Management API).
 Without them the numbers are None (unknown) and `capabilities.missing` says why; Chorus's
-own tracked-link clicks still count.
+own tracked-link clicks still count. Who reacted to or commented on a post (engagers) needs
+the same access; without it the call fails with a reason an admin can act on.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from connectors.base import (
     Unavailable,
     register,
 )
-from connectors.settings import NetworkSettings
+from connectors.settings import NOT_REACHED_STATUSES, NetworkSettings, reached
 
 API = "https://api.linkedin.com"
 OAUTH = "https://www.linkedin.com/oauth/v2"
@@ -45,6 +46,13 @@ DEFAULT_VERSION = "202510"
 DEFAULT_TOKEN_SECONDS = 60 * 24 * 3600  # LinkedIn member tokens last 60 days
 ANALYTICS = ("IMPRESSION", "MEMBERS_REACHED", "RESHARE")
 RESTRICTED = "needs LinkedIn's r_member_social / Community Management API access for this app"
+NO_ENGAGERS_ACCESS = (
+    "LinkedIn lists who reacted to or commented on a post only to apps with its Community "
+    "Management API (r_member_social). An admin can request that access for Chorus's app in "
+    "the LinkedIn developer portal."
+)
+PERSON = "urn:li:person:"
+ENGAGERS_PAGE = 100  # one page each of reactions and comments, the most LinkedIn gives
 Result = TypeVar("Result")
 
 
@@ -65,13 +73,16 @@ class LinkedIn:
                 Capability.PUBLIC_METRICS,
                 Capability.PRIVATE_METRICS,
                 Capability.FOLLOWERS,
+                Capability.ENGAGERS,
             }
         ),
         missing={
             Capability.REFRESH: "LinkedIn gives refresh tokens only to approved partners",
-            Capability.ENGAGERS: "LinkedIn's API does not list who reacted to a post",
         },
     )
+
+    # A member's post analytics need that member's own token.
+    metrics_across_authors = False
 
     def __init__(self, settings: NetworkSettings) -> None:
         self.settings = settings
@@ -142,7 +153,9 @@ class LinkedIn:
             try:
                 return _checked(send())
             except (requests.ConnectionError, requests.Timeout) as error:
-                raise Unavailable(f"LinkedIn is not answering ({error}).") from error
+                raise Unavailable(
+                    f"LinkedIn is not answering ({error}).", reached=reached(error)
+                ) from error
 
         return self.settings.with_retries(checked, retry=retry)
 
@@ -247,7 +260,29 @@ class LinkedIn:
         )
 
     def engagers(self, tokens: Tokens, post_ref: str) -> list[Engager]:
-        raise PermanentError(self.capabilities.missing[Capability.ENGAGERS])
+        """Members who reacted to (any reaction is a "like") or commented on the post `post_ref`
+        (its URN), one page of each; organizations are left out, as they are not people."""
+        entity = quote(post_ref, safe="")
+        try:
+            reactions = self._get(
+                tokens, f"/rest/reactions/(entity:{entity})?q=entity&count={ENGAGERS_PAGE}"
+            )
+            comments = self._get(
+                tokens, f"/rest/socialActions/{entity}/comments?count={ENGAGERS_PAGE}"
+            )
+        except _Forbidden as error:
+            raise PermanentError(NO_ENGAGERS_ACCESS) from error
+        found = [
+            Engager(sub, "", "like")
+            for e in reactions.get("elements", [])
+            if (sub := _member((e.get("created") or {}).get("actor")))
+        ]
+        found += [
+            Engager(sub, "", "comment")
+            for e in comments.get("elements", [])
+            if (sub := _member(e.get("actor") or (e.get("created") or {}).get("actor")))
+        ]
+        return found
 
 
 _RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
@@ -265,6 +300,13 @@ def little_text(text: str) -> str:
         position = match.end()
     parts.append(_RESERVED.sub(r"\\\1", text[position:]))
     return "".join(parts)
+
+
+def _member(actor: object) -> str | None:
+    """The member id of a person URN (what `profile` stores as remote_id); None otherwise."""
+    if isinstance(actor, str) and actor.startswith(PERSON):
+        return actor.removeprefix(PERSON) or None
+    return None
 
 
 def _metric_type(element: dict) -> str | None:
@@ -298,11 +340,20 @@ def _checked(response: requests.Response) -> requests.Response:
         reset = datetime.now(UTC) + timedelta(seconds=int(retry)) if retry.isdigit() else None
         raise RateLimited("LinkedIn's rate limit is reached.", reset)
     if status >= 500:
-        raise Unavailable(f"LinkedIn is not answering right now ({message}).")
+        raise Unavailable(
+            f"LinkedIn is not answering right now ({message}).",
+            reached=status not in NOT_REACHED_STATUSES,
+        )
     if status == 404:
         raise _NotFound(f"LinkedIn does not know it: {message}")
+    if status == 403:
+        raise _Forbidden(f"LinkedIn refused: {message}")
     raise PermanentError(f"LinkedIn refused: {message}")
 
 
 class _NotFound(PermanentError):
     """A 404: the post was deleted, or never existed."""
+
+
+class _Forbidden(PermanentError):
+    """A 403: this app or member lacks the permission the call needs."""

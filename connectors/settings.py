@@ -11,6 +11,7 @@ from typing import TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 from connectors.base import Unavailable
 
@@ -62,6 +63,21 @@ class NetworkSettings:
         if self.mount is not None:
             self.mount(session)
         return session
+
+
+# Gateways answer these when the service behind them is down: the request went no further.
+NOT_REACHED_STATUSES = (502, 503, 504)
+
+
+def reached(error: requests.RequestException) -> bool:
+    """False when a failed request certainly never reached the server (connection refused
+    or never made); a read timeout or a dropped answer may have reached it."""
+    if isinstance(error, requests.ConnectTimeout):
+        return False
+    if isinstance(error, requests.ConnectionError):
+        reason = getattr(error.args[0], "reason", None) if error.args else None
+        return not isinstance(reason, NewConnectionError)
+    return True
 
 
 class _TimeoutAdapter(HTTPAdapter):

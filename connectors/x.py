@@ -38,14 +38,14 @@ from connectors.base import (
     Unavailable,
     register,
 )
-from connectors.settings import NetworkSettings
+from connectors.settings import NOT_REACHED_STATUSES, NetworkSettings, reached
 
 API = "https://api.twitter.com"
 AUTHORIZE_URL = "https://twitter.com/i/oauth2/authorize"
 TOKEN_URL = f"{API}/2/oauth2/token"
 SCOPES = ("tweet.read", "tweet.write", "users.read", "like.read", "offline.access")
 BATCH = 100
-METRIC_FIELDS = ["public_metrics", "non_public_metrics", "organic_metrics"]
+LINK_CLICKS_PRIVATE = "link clicks: X shows them only to the author (Chorus counts its own)"
 Result = TypeVar("Result")
 
 
@@ -103,7 +103,15 @@ class X:
     sandbox_authorize_path = "/x/i/oauth2/authorize"
     # Setting that may move an API host (to a sandbox run apart) -> the real prefix.
     base_url_settings = {"X_API_BASE_URL": f"{API}/"}
-    capabilities = Capabilities(frozenset(Capability))
+    capabilities = Capabilities(
+        frozenset(Capability) - {Capability.PRIVATE_METRICS},
+        missing={
+            Capability.PRIVATE_METRICS: "Chorus reads X's public figures, impressions "
+            "included, 100 posts a call; link clicks come from its own tracked links",
+        },
+    )
+    # Public figures of anyone's posts are readable with any connected account's token.
+    metrics_across_authors = True
 
     def __init__(self, settings: NetworkSettings) -> None:
         self.settings = settings
@@ -207,38 +215,24 @@ class X:
         return RemotePost(str(data["id"]), f"https://x.com/i/web/status/{data['id']}")
 
     def metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
-        """One call per 100 posts of one author, with that author's token. Private metrics
-        come only for the author's posts younger than 30 days; the rest get public ones."""
+        """One call per 100 posts, whoever wrote them: public metrics (impressions and
+        bookmarks included) are readable with any connected account's token. Link clicks
+        are private to the author, and Chorus counts its own tracked-link clicks instead."""
         results: dict[str, PostMetrics] = {}
         ids = list(dict.fromkeys(remote_ids))
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
             response = self._call(
                 lambda b=batch: self._client(tokens).get_tweets(
-                    ids=b, tweet_fields=METRIC_FIELDS, user_auth=False
+                    ids=b, tweet_fields=["public_metrics"], user_auth=False
                 )
             )
             for tweet in response.data or []:
                 results[str(tweet.id)] = _metrics(tweet)
-            unauthorized = [
-                str(e.get("resource_id") or e.get("value"))
-                for e in response.errors
-                if e.get("title") == "Field Authorization Error"
-            ]
             for error in response.errors:
                 if error.get("title") == "Not Found Error":
                     rid = str(error.get("resource_id") or error.get("value"))
                     results[rid] = PostMetrics(rid, missing=("deleted or not found",))
-            if unauthorized:
-                public = self._call(
-                    lambda u=unauthorized: self._client(tokens).get_tweets(
-                        ids=u, tweet_fields=["public_metrics"], user_auth=False
-                    )
-                )
-                for tweet in public.data or []:
-                    results[str(tweet.id)] = _metrics(
-                        tweet, missing=("private metrics: not available for this post",)
-                    )
         return [results[i] for i in ids if i in results]
 
     def engagers(self, tokens: Tokens, post_ref: str) -> list[Engager]:
@@ -262,8 +256,15 @@ class X:
 def _mapped(action: Callable[[], Result]) -> Result:
     try:
         return action()
-    except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout) as error:
-        raise Unavailable(f"X is not answering right now ({error}).") from error
+    except tweepy.TwitterServerError as error:
+        status = error.response.status_code
+        raise Unavailable(
+            f"X is not answering right now ({status}).", reached=status not in NOT_REACHED_STATUSES
+        ) from error
+    except (requests.ConnectionError, requests.Timeout) as error:
+        raise Unavailable(
+            f"X is not answering right now ({error}).", reached=reached(error)
+        ) from error
     except tweepy.TooManyRequests as error:
         raise RateLimited("X's rate limit is reached.", _reset_time(error.response)) from error
     except tweepy.Unauthorized as error:
@@ -284,17 +285,15 @@ def _message(error: tweepy.HTTPException) -> str:
     return "; ".join(error.api_messages) or str(error.response.status_code)
 
 
-def _metrics(tweet: tweepy.Tweet, missing: tuple[str, ...] = ()) -> PostMetrics:
+def _metrics(tweet: tweepy.Tweet) -> PostMetrics:
     public = tweet.public_metrics or {}
-    private = tweet.non_public_metrics or {}
     return PostMetrics(
         remote_id=str(tweet.id),
-        impressions=private.get("impression_count", public.get("impression_count")),
+        impressions=public.get("impression_count"),
         likes=public.get("like_count"),
         comments=public.get("reply_count"),
         reshares=public.get("retweet_count"),
         quotes=public.get("quote_count"),
         bookmarks=public.get("bookmark_count"),
-        link_clicks=private.get("url_link_clicks"),
-        missing=missing,
+        missing=(LINK_CLICKS_PRIVATE,),
     )

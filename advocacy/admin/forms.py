@@ -1,8 +1,16 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, EmailField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from advocacy.models import ROLES
@@ -42,3 +50,27 @@ class ImportForm(FlaskForm):
 class DepartmentForm(FlaskForm):
     name = StringField("New department", validators=[DataRequired(), Length(max=120)])
     submit = SubmitField("Add department")
+
+
+def budget_form(networks: dict[str, str], kinds: tuple[str, ...], formdata=None) -> FlaskForm:
+    """Prices per call (network x kind) and a daily read cap per network. Field names are
+    `price-<network>-<n>` (n indexes `kinds`) and `cap-<network>`."""
+
+    class BudgetForm(FlaskForm):
+        submit = SubmitField("Save prices and caps")
+
+    for network, label in networks.items():
+        for index, kind in enumerate(kinds):
+            field = DecimalField(
+                f"{label}: {kind}",
+                places=4,
+                validators=[InputRequired("Enter a price (0 when free)."), NumberRange(0, 1000)],
+            )
+            setattr(BudgetForm, f"price-{network}-{index}", field)
+        cap = IntegerField(
+            f"{label}: most posts the metric sync may read a day",
+            validators=[Optional(), NumberRange(0, 10_000_000)],
+            description="Empty for no cap.",
+        )
+        setattr(BudgetForm, f"cap-{network}", cap)
+    return BudgetForm(formdata=formdata)

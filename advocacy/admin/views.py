@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -9,14 +11,14 @@ from advocacy.authz import roles_required
 from advocacy.extensions import db
 from advocacy.forms import ActionForm, attempt, button_action, id_arg, page_arg, render_form
 from advocacy.models import ROLES
-from advocacy.services import accounts, audit, users
+from advocacy.services import accounts, audit, budget, settings, users
 from advocacy.services import operations as operations_service
 from advocacy.services.mail import outbox_page
 from advocacy.services.networks import NETWORKS
 from advocacy.services.user_import import ImportRejected, import_users
 from advocacy.urls import external_url
 
-from .forms import DepartmentForm, ImportForm, UserForm
+from .forms import DepartmentForm, ImportForm, UserForm, budget_form
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 PER_PAGE = 25
@@ -214,6 +216,41 @@ def operations():
         "admin/operations.html",
         overview=operations_service.overview(db.session),
         labels=NETWORKS,
+    )
+
+
+@bp.route("/api-budget", methods=["GET", "POST"])
+@roles_required("admin")
+def api_budget():
+    """Calls to the networks this month, their estimated cost, and the prices and caps."""
+    form = budget_form(NETWORKS, budget.KINDS, request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        prices = settings.get(db.session, "api_prices")
+        caps = settings.get(db.session, "daily_read_cap")
+        for network in NETWORKS:
+            for index, kind in enumerate(budget.KINDS):
+                price = prices.get(network, {}).get(kind, 0)
+                form[f"price-{network}-{index}"].data = Decimal(str(price))
+            form[f"cap-{network}"].data = caps.get(network)
+    if form.validate_on_submit():
+        prices = {
+            network: {
+                kind: float(form[f"price-{network}-{index}"].data)
+                for index, kind in enumerate(budget.KINDS)
+            }
+            for network in NETWORKS
+        }
+        caps = {network: form[f"cap-{network}"].data for network in NETWORKS}
+        if attempt(form, lambda: budget.update_budget(db.session, prices, caps, current_user)):
+            flash("The prices and caps are saved.", "success")
+            return redirect(url_for("admin.api_budget"), 303)
+    return render_form(
+        "admin/api_budget.html",
+        form,
+        usage=budget.month_usage(db.session, list(NETWORKS)),
+        reads_left={n: budget.reads_left_today(db.session, n) for n in NETWORKS},
+        labels=NETWORKS,
+        kinds=budget.KINDS,
     )
 
 

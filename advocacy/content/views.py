@@ -331,10 +331,13 @@ def asks():
             return redirect(url_for("content.asks"), 303)
     elif not form.is_submitted():
         form.expires_at.data = clock.now().replace(second=0, microsecond=0, tzinfo=None) + _WEEK
+    open_asks, ended = engage.open_asks(db.session), engage.ended_asks(db.session)
     return render_form(
         "content/asks.html",
         form,
-        asks=engage.open_asks(db.session),
+        asks=open_asks,
+        ended=ended,
+        credits=engage.credited(db.session, [a.id for a in open_asks + ended]),
         close_form=ActionForm(),
         labels=networks.NETWORKS,
         actions=engage.ACTIONS,

@@ -39,11 +39,14 @@ def index():
         return render_template("feed/locked.html", decision=decision)
     allowed = shareable_networks(current_user)
     items = feed.feed_items(db.session, current_user, allowed)
+    asks = engage.asks_for(db.session, current_user)
     return render_template(
         "feed/index.html",
         items=items,
         shared=shares.shared_networks(db.session, current_user, [i.id for i in items]),
-        asks=engage.asks_for(db.session, current_user),
+        asks=asks,
+        credits=engage.credited_actions(db.session, current_user, [a.id for a in asks]),
+        in_words=engage.in_words,
         allowed=allowed,
         labels=networks.NETWORKS,
         actions=engage.ACTIONS,

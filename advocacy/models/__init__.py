@@ -2,7 +2,13 @@
 
 from advocacy.models.audit import AuditEvent
 from advocacy.models.clicks import Click
-from advocacy.models.content import Campaign, ContentItem, ContentRevision, EngageAsk
+from advocacy.models.content import (
+    Campaign,
+    ContentItem,
+    ContentRevision,
+    EngageAsk,
+    Engagement,
+)
 from advocacy.models.login import LoginAttempt
 from advocacy.models.mail import OutboxMessage
 from advocacy.models.metrics import DailyMetric, MetricSnapshot
@@ -19,10 +25,12 @@ from advocacy.models.training import (
     ModuleCompletion,
     Question,
 )
+from advocacy.models.usage import ApiUsage, TaskRun
 from advocacy.models.user import ROLES, Department, Role, User
 
 __all__ = [
     "ROLES",
+    "ApiUsage",
     "ArchiveRecord",
     "Attempt",
     "AttemptGrant",
@@ -37,6 +45,7 @@ __all__ = [
     "DailyMetric",
     "Department",
     "EngageAsk",
+    "Engagement",
     "LexiconTerm",
     "LoginAttempt",
     "MetricSnapshot",
@@ -49,5 +58,6 @@ __all__ = [
     "Role",
     "Setting",
     "Share",
+    "TaskRun",
     "User",
 ]

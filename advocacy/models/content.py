@@ -123,5 +123,29 @@ class EngageAsk(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # When Chorus last asked the network who engaged, and why it could not (if it could not).
+    engagers_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    engagers_problem: Mapped[str | None] = mapped_column(String(500))
+
     campaign: Mapped[Campaign | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+    engagements: Mapped[list[Engagement]] = relationship(
+        back_populates="ask", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Engagement(Base):
+    """A certified employee liked, commented on or reshared an ask's post: credited once
+    per ask, person and action, however often the network is asked."""
+
+    __tablename__ = "engagements"
+    __table_args__ = (UniqueConstraint("ask_id", "user_id", "action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ask_id: Mapped[int] = mapped_column(ForeignKey("engage_asks.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # like, comment, reshare, quote
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    ask: Mapped[EngageAsk] = relationship(back_populates="engagements")
+    user: Mapped[User] = relationship()

@@ -51,6 +51,8 @@ class Share(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the network's figures were last read (services.metrics decides when next).
     metrics_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Tries that did not reach the network (it was down): each waits longer before the next.
+    publish_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

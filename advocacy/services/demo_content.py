@@ -21,6 +21,7 @@ from advocacy.services.accounts import find_by_email
 from advocacy.services.users import department_named
 from connectors import linkedin, x
 from connectors.base import Tokens
+from training.gating import may_share
 
 # Who shares in the demo: they get sandbox accounts on both networks.
 SHARERS = (
@@ -110,6 +111,12 @@ CAPTIONS = {
     "have a look and tell me what you think.",
 }
 HASHTAGS = ["#ChorusCloud"]
+# What the demo sharers do with the engage ask's post, first and second: what the network's
+# API can list (LinkedIn does not list who reshared).
+ASK_ENGAGEMENT = {
+    "x": (("like",), ("like", "reshare")),
+    "linkedin": (("like",), ("like", "comment")),
+}
 CLIENT = "chorus-sandbox"  # the client id services.networks gives sandbox connectors
 SCOPES = {"x": x.SCOPES, "linkedin": linkedin.SCOPES}
 
@@ -161,21 +168,22 @@ def seed_content(session: Session, app: Flask, marketer: User, admin: User) -> b
     session.flush()
     for item in items:
         content._keep_revision(session, item, marketer)
-    session.add(
-        EngageAsk(
-            network="linkedin",
-            post_url="https://www.linkedin.com/feed/update/urn:li:activity:7260000000000000001/",
-            remote_post_id="urn:li:activity:7260000000000000001",
-            actions=["like", "reshare"],
-            message="Our launch announcement is up: a like or a reshare helps it travel.",
-            campaign_id=campaigns["Spring product launch"].id,
-            created_by_id=marketer.id,
-            expires_at=now + timedelta(days=10),
-        )
+    ask = EngageAsk(
+        network="linkedin",
+        post_url="https://www.linkedin.com/feed/update/urn:li:activity:7260000000000000001/",
+        remote_post_id="urn:li:activity:7260000000000000001",
+        actions=["like", "reshare"],
+        message="Our launch announcement is up: a like or a reshare helps it travel.",
+        campaign_id=campaigns["Spring product launch"].id,
+        created_by_id=marketer.id,
+        expires_at=now + timedelta(days=10),
     )
+    session.add(ask)
     accounts = connect_sandbox_accounts(session, app)
     state = app.extensions["chorus_sandbox"].config["SANDBOX_STATE"] if accounts else None
     _past_shares(session, app.config, state, items, accounts)
+    if state is not None:
+        _colleagues_engage(session, state, ask, accounts)
     session.commit()
     return True
 
@@ -220,6 +228,24 @@ def connect_sandbox_accounts(session: Session, app: Flask) -> dict[int, dict[str
             result.setdefault(user.id, {})[network] = account
     session.flush()
     return result
+
+
+def _colleagues_engage(
+    session: Session, state, ask: EngageAsk, accounts: dict[int, dict[str, NetworkAccount]]
+) -> None:
+    """The first two demo sharers certified for the ask's network engage with its post in the
+    sandbox (what each does is in ASK_ENGAGEMENT), so the first crediting pass has
+    colleagues to credit and the advocate's feed thanks them."""
+    doing = iter(ASK_ENGAGEMENT[ask.network])
+    for user_id, by_network in sorted(accounts.items()):
+        user = session.get(User, user_id)
+        if ask.network not in by_network or not may_share(user, ask.network):
+            continue
+        actions = next(doing, None)
+        if actions is None:
+            return
+        for action in actions:
+            state.engage(ask.network, ask.remote_post_id, sandbox_handle(user), action)
 
 
 def _past_shares(

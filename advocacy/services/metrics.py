@@ -4,7 +4,7 @@ run twice (retries, two consumers) never double counts."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,35 +13,48 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
 
 from advocacy import clock, crypto
-from advocacy.models import DailyMetric, MetricSnapshot, Share
+from advocacy.models import DailyMetric, MetricSnapshot, Share, User
 from advocacy.models.metrics import METRICS
 from advocacy.models.networks import CONNECTED
 from advocacy.models.shares import PUBLISHED
-from advocacy.services import networks
+from advocacy.services import budget, networks, operations
 from advocacy.services.publishing import Connect
 from advocacy.upsert import upsert
-from connectors.base import AuthExpired, ConnectorError, PostMetrics, RateLimited
+from connectors.base import (
+    AuthExpired,
+    ConnectorError,
+    Network,
+    PostMetrics,
+    RateLimited,
+    Unavailable,
+)
 
 # Hourly while a post is young, daily for a month, then its figures stop moving much.
 HOURLY_UNTIL = timedelta(days=2)
 STOP_AFTER = timedelta(days=30)
+# Accounts tried in turn when one token reads many authors' posts and the first fails.
+MAX_READERS = 3
 
 
 @dataclass
 class SyncReport:
     shares: int = 0
     snapshots: int = 0
-    metric_calls: int = 0  # connector.metrics() calls (each may be one batch of 100 on X)
+    metric_calls: int = 0  # connector.metrics() calls (X reads 100 posts in each request)
     problems: list[str] = field(default_factory=list)
     # A network asked to wait: when its limit resets, a sync is worth running again.
     retry_at: datetime | None = None
+    # A network did not answer (5xx, timeout): worth trying again soon, with backoff.
+    unavailable: bool = False
 
-    def summary(self) -> str:
-        lines = [
+    def headline(self) -> str:
+        return (
             f"{self.snapshots} snapshot(s) of {self.shares} due share(s), "
             f"{self.metric_calls} metrics request(s)."
-        ]
-        return "\n".join(lines + [f"  not synced: {p}" for p in self.problems])
+        )
+
+    def summary(self) -> str:
+        return "\n".join([self.headline()] + [f"  not synced: {p}" for p in self.problems])
 
 
 def slot(moment: datetime) -> datetime:
@@ -84,56 +97,107 @@ def due_count(session: Session, at: datetime) -> int:
 def sync_metrics(
     session: Session, config: Mapping, connect: Connect, limit: int = 10_000
 ) -> SyncReport:
-    """One pass: every due share, grouped by its author's account (X reads up to 100 posts
-    of one author per call, with that author's token)."""
+    """One pass over every due share, freshest first, within each network's daily read cap.
+    Where a network reads any author's posts with one token (X), due shares go 100 to a
+    call whoever wrote them; otherwise one call per author, with that author's token."""
     at = clock.now()
     report = SyncReport()
-    due = due_shares(session, at, limit)
+    due = _within_caps(session, due_shares(session, at, limit), report)
     report.shares = len(due)
-    groups: dict[tuple[int, str], list[Share]] = defaultdict(list)
-    for share in due:
-        groups[(share.user_id, share.network)].append(share)
-    for (user_id, network), group in groups.items():
+    for network, group, readers in _groups(due, connect):
         try:
-            figures = _read(session, connect, user_id, network, group, report)
+            figures = _read(session, connect(network), network, group, readers, report)
         except RateLimited as error:
             report.problems.append(f"{networks.label(network)} asked to wait: {error}")
             reset = error.reset_at or at + timedelta(minutes=15)
             report.retry_at = min(report.retry_at or reset, reset)
             continue
         if figures is not None:
+            budget.count(session, network, budget.POST_READ, len(figures))
             _store(session, group, figures, at)
             report.snapshots += len(figures)
+    operations.record_run(session, "metric sync", report.headline(), report.problems)
     return report
 
 
-def _read(
-    session: Session, connect: Connect, user_id: int, network: str, group: list, report
-) -> dict[str, PostMetrics] | None:
-    owner = group[0].user
-    account = networks.account_of(session, owner, network)
-    if account is None or account.status != CONNECTED:
+def _within_caps(session: Session, due: list[Share], report: SyncReport) -> list[Share]:
+    """The due shares the day's read caps allow (the freshest, as `due` comes freshest
+    first); the rest wait for tomorrow."""
+    left: dict[str, int | None] = {}
+    kept, waiting = [], Counter[str]()
+    for share in due:
+        if share.network not in left:
+            left[share.network] = budget.reads_left_today(session, share.network)
+        remaining = left[share.network]
+        if remaining is None or remaining > 0:
+            kept.append(share)
+            left[share.network] = None if remaining is None else remaining - 1
+        else:
+            waiting[share.network] += 1
+    for network, count in waiting.items():
         report.problems.append(
-            f"{len(group)} share(s) of {owner.email} on {networks.label(network)}: "
-            "the account is not connected"
+            f"{count} share(s) on {networks.label(network)}: today's cap of metric reads is "
+            "spent; they are read tomorrow"
         )
-        return None
-    connector = connect(network)
-    try:
-        tokens = networks.fresh_tokens(session, account, connector)
-        report.metric_calls += 1
-        results = connector.metrics(tokens, [s.remote_id for s in group])
-    except (AuthExpired, crypto.SecretUnreadable) as error:
-        if account.status == CONNECTED:
-            networks.mark_reconnect(session, account, str(error))
-        report.problems.append(f"{owner.email} on {networks.label(network)}: reconnect needed")
-        return None
-    except RateLimited:
-        raise
-    except ConnectorError as error:
-        report.problems.append(f"{owner.email} on {networks.label(network)}: {error}")
-        return None
-    return {m.remote_id: m for m in results}
+    return kept
+
+
+def _groups(due: list[Share], connect: Connect) -> list[tuple[str, list[Share], list[User]]]:
+    """(network, shares read in one connector call, whose tokens may read them)."""
+    by_network: dict[str, list[Share]] = defaultdict(list)
+    for share in due:
+        by_network[share.network].append(share)
+    groups = []
+    for network, shares in by_network.items():
+        if connect(network).metrics_across_authors:
+            readers = list({share.user_id: share.user for share in shares}.values())
+            groups.append((network, shares, readers[:MAX_READERS]))
+            continue
+        by_author: dict[int, list[Share]] = defaultdict(list)
+        for share in shares:
+            by_author[share.user_id].append(share)
+        groups += [(network, group, [group[0].user]) for group in by_author.values()]
+    return groups
+
+
+def _read(
+    session: Session,
+    connector: Network,
+    network: str,
+    group: list[Share],
+    readers: list[User],
+    report: SyncReport,
+) -> dict[str, PostMetrics] | None:
+    """The figures of `group`, read with the first reader whose account works."""
+    for reader in readers:
+        account = networks.account_of(session, reader, network)
+        if account is None or account.status != CONNECTED:
+            continue
+        try:
+            tokens = networks.fresh_tokens(session, account, connector)
+            report.metric_calls += 1
+            results = connector.metrics(tokens, [s.remote_id for s in group])
+        except (AuthExpired, crypto.SecretUnreadable) as error:
+            if account.status == CONNECTED:
+                networks.mark_reconnect(session, account, str(error))
+            report.problems.append(f"{reader.email} on {networks.label(network)}: reconnect needed")
+            continue
+        except RateLimited:
+            raise
+        except Unavailable as error:
+            report.unavailable = True
+            report.problems.append(f"{networks.label(network)} did not answer: {error}")
+            return None
+        except ConnectorError as error:
+            report.problems.append(f"{len(group)} share(s) on {networks.label(network)}: {error}")
+            return None
+        return {m.remote_id: m for m in results}
+    whose = f" of {readers[0].email}" if len(readers) == 1 else ""
+    report.problems.append(
+        f"{len(group)} share(s){whose} on {networks.label(network)}: no connected account "
+        "to read them with"
+    )
+    return None
 
 
 def _store(

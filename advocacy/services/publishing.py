@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -13,12 +14,14 @@ from advocacy import clock, compliance, crypto
 from advocacy.models import Share
 from advocacy.models.networks import CONNECTED
 from advocacy.models.shares import FAILED, IN_REVIEW, PUBLISHED, PUBLISHING, SCHEDULED
-from advocacy.services import archive, audit, content, lexicon, networks
+from advocacy.services import archive, audit, budget, content, lexicon, networks
 from connectors.base import AuthExpired, ConnectorError, Network, RateLimited, Unavailable
 from training.gating import may_share
 
 log = logging.getLogger(__name__)
 Connect = Callable[[str], Network]  # network name -> its connector
+# Waits before each new try when the network was down and the post did not reach it.
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
 UNEXPECTED = (
     "Chorus hit an unexpected error while publishing. Try again, and tell your admin if it "
     "keeps happening."
@@ -103,6 +106,14 @@ def _publish_claimed(
         _reschedule(session, share, error)
         return
     except Unavailable as error:
+        if not error.reached and share.publish_attempts < len(BACKOFF):
+            _retry_later(session, share, error)
+            return
+        if not error.reached:
+            raise _Refused(
+                f"{networks.label(network)} did not answer after {share.publish_attempts + 1} "
+                "tries. Retry when it is back."
+            ) from error
         raise _Refused(
             f"{networks.label(network)} did not answer ({error}). Check your profile before "
             "retrying: the post may have gone out."
@@ -112,6 +123,7 @@ def _publish_claimed(
     share.text, share.status, share.published_at = result.text, PUBLISHED, clock.now()
     share.remote_id, share.remote_url = post.remote_id, post.url
     share.follower_count, share.failure_reason = account.follower_count, None
+    budget.count(session, network, budget.POST_WITH_LINK)
     archive.record(session, share, account, tracked_link(config, share))
     audit.record(session, "share.published", actor=user, subject=f"share:{share.id}")
     session.commit()
@@ -122,6 +134,18 @@ def _reschedule(session: Session, share: Share, error: RateLimited) -> None:
     share.status = SCHEDULED
     share.scheduled_for = max(error.reset_at or clock.now(), clock.now())
     share.failure_reason = f"Waiting for {networks.label(share.network)}: {error}"
+    session.commit()
+
+
+def _retry_later(session: Session, share: Share, error: Unavailable) -> None:
+    """The network was down and the post never reached it: try again, later each time."""
+    wait = BACKOFF[share.publish_attempts]
+    share.publish_attempts += 1
+    share.status, share.scheduled_for = SCHEDULED, clock.now() + wait
+    share.failure_reason = (
+        f"{networks.label(share.network)} did not answer; trying again in "
+        f"{int(wait.total_seconds() // 60)} minute(s)."
+    )
     session.commit()
 
 

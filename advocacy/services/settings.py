@@ -17,6 +17,25 @@ DEFAULTS: dict[str, Any] = {
     "disclosure": "#employee",
     # Sites a caption may link to, besides the share's own tracked link.
     "approved_domains": [],
+    # Estimated price per billed API call, by network and kind (services.budget.KINDS), in
+    # US dollars. X bills per post created (more with a link) and per post or user read;
+    # LinkedIn's API has no per-call price. Companies enter their own contract's prices.
+    "api_prices": {
+        "x": {
+            "post created": 0.01,
+            "post created with link": 0.2,
+            "post read": 0.005,
+            "user read": 0.01,
+        },
+        "linkedin": {
+            "post created": 0.0,
+            "post created with link": 0.0,
+            "post read": 0.0,
+            "user read": 0.0,
+        },
+    },
+    # Most posts the metric sync may read per network per day; None is no cap.
+    "daily_read_cap": {"x": None, "linkedin": None},
 }
 
 

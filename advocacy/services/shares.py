@@ -149,6 +149,7 @@ def retry(session: Session, config: Mapping, user: User, share_id: int, connect:
         raise ValidationFailed("Only a failed share can be tried again.")
     require_gate(user, share.network)
     share.status, share.scheduled_for, share.failure_reason = SCHEDULED, clock.now(), None
+    share.publish_attempts = 0
     audit.record(session, "share.retried", actor=user, subject=f"share:{share.id}")
     session.commit()
     return publishing.publish(session, config, share, connect)

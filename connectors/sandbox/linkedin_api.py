@@ -1,4 +1,5 @@
-"""The LinkedIn subset Chorus uses, under `/linkedin`: OAuth, userinfo, posts and metrics."""
+"""The LinkedIn subset Chorus uses, under `/linkedin`: OAuth, userinfo, posts, metrics, and
+who reacted to or commented on a post."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -23,7 +25,7 @@ from connectors.sandbox import (
     sandbox_state,
     with_query,
 )
-from connectors.sandbox.state import AccessToken, Post, sandbox_user
+from connectors.sandbox.state import AccessToken, Engaged, Post, sandbox_user, stable_hash
 
 NETWORK = "linkedin"
 blueprint = Blueprint("sandbox_linkedin", __name__, url_prefix="/linkedin")
@@ -34,6 +36,9 @@ STRING_METRIC_TYPE_SINCE = "202506"
 METRIC_TYPE_KEY = "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1"
 ENTITY_RE = re.compile(r"^\((share|ugc):(urn%3Ali%3A(?:share|ugcPost)%3A(\d+))\)$")
 URN_RE = re.compile(r"^urn:li:(?:share|ugcPost):(\d+)$")
+POST_URN_RE = re.compile(r"^urn:li:(?:share|ugcPost|activity):\d+$")
+REACTIONS_KEY_RE = re.compile(r"^\(entity:(urn:li:[A-Za-z]+:\d+)\)$")
+MAX_PAGE = 100
 REACTION_SHARES = (
     ("LIKE", 0.7),
     ("PRAISE", 0.12),
@@ -320,3 +325,102 @@ def member_followers_count(grant: AccessToken) -> Any:
     if request.args.get("q") != "me":
         return _error(400, "Invalid query parameters passed to request")
     return _collection([{"memberFollowersCount": sandbox_user(grant.handle).followers}])
+
+
+# Who engaged (the Community Management API: the same access as the figures) -------------
+def _person(handle: str) -> str:
+    return f"urn:li:person:{sandbox_user(handle).linkedin_sub}"
+
+
+def _stamp(handle: str, at: datetime) -> dict[str, Any]:
+    return {"actor": _person(handle), "time": int(at.timestamp() * 1000)}
+
+
+def _fans(urn: str, counts: dict[str, int]) -> list[tuple[str, str]]:
+    """(handle, kind) of synthetic members, as many as the sandbox's own post's figures say
+    (`counts`: kind -> how many)."""
+    fans = []
+    for kind, count in counts.items():
+        fans += [
+            (f"fan{stable_hash(urn, kind, str(i)) % 10**8:08d}", kind)
+            for i in range(min(count, MAX_PAGE))
+        ]
+    return fans[:MAX_PAGE]
+
+
+def _recorded(urn: str, action: str) -> list[Engaged]:
+    return sandbox_state().engaged(NETWORK, urn, action)
+
+
+def _page(elements: list[dict[str, Any]]) -> Any:
+    """One page (`start`, `count` up to 100; LinkedIn's default is 10) with the total."""
+    try:
+        start = max(int(request.args.get("start", 0)), 0)
+        count = min(max(int(request.args.get("count", 10)), 0), MAX_PAGE)
+    except ValueError:
+        return _error(400, "Invalid query parameters passed to request")
+    return jsonify(
+        paging={"start": start, "count": count, "links": [], "total": len(elements)},
+        elements=elements[start : start + count],
+    )
+
+
+@blueprint.get("/rest/reactions/<path:key>")
+@api(scopes=set())
+def reactions(grant: AccessToken, key: str) -> Any:
+    """Reactions on a post: the recorded likes first, then the sandbox's own fans. A post the
+    sandbox never saw (a company post) has only what was recorded."""
+    denied = _no_metrics_access()
+    if denied:
+        return denied
+    entity = REACTIONS_KEY_RE.match(key)
+    if request.args.get("q") != "entity" or entity is None:
+        return _error(400, "Invalid query parameters passed to request")
+    urn = entity.group(1)
+    post = _post_for_urn(urn)
+    now = sandbox_state().now()
+    found = [(e.handle, "LIKE", e.at) for e in _recorded(urn, "like")]
+    found += [(h, kind, now) for h, kind in _fans(urn, _reactions(post) if post else {})]
+    return _page(
+        [
+            {
+                "id": f"urn:li:reaction:({_person(handle)},{urn})",
+                "reactionType": kind,
+                "root": urn,
+                "created": _stamp(handle, at),
+                "lastModified": _stamp(handle, at),
+            }
+            for handle, kind, at in found
+        ]
+    )
+
+
+@blueprint.get("/rest/socialActions/<path:urn>/comments")
+@api(scopes=set())
+def comments(grant: AccessToken, urn: str) -> Any:
+    """Comments on a post, the recorded ones first, then the sandbox's own fans'."""
+    denied = _no_metrics_access()
+    if denied:
+        return denied
+    if not POST_URN_RE.match(urn):
+        return _error(400, f"Invalid entity urn {urn}")
+    post = _post_for_urn(urn)
+    now = sandbox_state().now()
+    counts = {"COMMENT": sandbox_state().engagement_of(post).comments} if post else {}
+    found = [(e.handle, e.at) for e in _recorded(urn, "comment")]
+    found += [(handle, now) for handle, _kind in _fans(urn, counts)]
+    elements = []
+    for number, (handle, at) in enumerate(found, start=1):
+        comment_id = str(6_900_000_000_000_000_000 + stable_hash(urn, handle, str(number)) % 10**17)
+        elements.append(
+            {
+                "id": comment_id,
+                "commentUrn": f"urn:li:comment:({urn},{comment_id})",
+                "actor": _person(handle),
+                "object": urn,
+                "message": {"text": "Great news, congratulations to the team!"},
+                "created": _stamp(handle, at),
+                "lastModified": _stamp(handle, at),
+            }
+        )
+    return _page(elements)

@@ -1,4 +1,5 @@
-"""In-memory state of the sandbox: users, OAuth codes and tokens, posts and fault switches.
+"""In-memory state of the sandbox: users, OAuth codes and tokens, posts, who engaged with
+which post, and fault switches.
 
 Everything is deterministic given the clock (`SandboxState.now`), so tests can move time
 and get the same numbers every run.
@@ -24,6 +25,8 @@ HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 CODE_LIFETIME = timedelta(minutes=10)
 TOKEN_LIFETIME = {"x": timedelta(hours=2), "linkedin": timedelta(days=60)}
 RATE_WINDOW_SECONDS = 15 * 60
+# What each emulated API can list about who engaged with a post.
+ENGAGE_ACTIONS = {"x": ("like", "reshare", "quote"), "linkedin": ("like", "comment")}
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _POST_ID_BASE = {"x": 1_790_000_000_000_000_000, "linkedin": 7_200_000_000_000_000_000}
 
@@ -133,6 +136,15 @@ class Post:
 
 
 @dataclass
+class Engaged:
+    """Someone (a sandbox handle) engaged with a post: listed by the engager endpoints."""
+
+    handle: str
+    action: str
+    at: datetime
+
+
+@dataclass
 class Faults:
     """Per-network fault switches; error_rate fails every k-th request, deterministically."""
 
@@ -170,6 +182,8 @@ class SandboxState:
             self.tokens: dict[str, AccessToken] = {}
             self.refresh_tokens: dict[str, RefreshToken] = {}
             self.posts: dict[str, dict[str, Post]] = {n: {} for n in NETWORKS}
+            # network -> post id (a tweet id, a LinkedIn URN) -> who engaged, oldest first
+            self.engagements: dict[str, dict[str, list[Engaged]]] = {n: {} for n in NETWORKS}
             self.pending: dict[str, dict[str, str]] = {}
             self.faults: dict[str, Faults] = {n: Faults() for n in NETWORKS}
             self.rate_counts: dict[tuple[str, str, str, int], int] = {}
@@ -281,6 +295,25 @@ class SandboxState:
     def post(self, network: str, post_id: str) -> Post | None:
         with self._lock:
             return self.posts[network].get(post_id)
+
+    def engage(self, network: str, post_id: str, handle: str, action: str) -> None:
+        """Record that `handle` liked, reshared, quoted or commented on a post, which need
+        not be one of the sandbox's own (a company post pasted into an engage ask). The post
+        is the tweet id on X and the URN on LinkedIn; doing the same thing twice counts once."""
+        if action not in ENGAGE_ACTIONS.get(network, ()):
+            raise ValueError(f"{network!r} cannot list who did {action!r}")
+        if not HANDLE_RE.match(handle):
+            raise ValueError(f"{handle!r} is not a sandbox handle")
+        with self._lock:
+            engaged = self.engagements[network].setdefault(post_id, [])
+            if not any(e.handle == handle and e.action == action for e in engaged):
+                engaged.append(Engaged(handle, action, self.now()))
+
+    def engaged(self, network: str, post_id: str, action: str) -> list[Engaged]:
+        """Who was recorded doing `action` on the post, oldest first."""
+        with self._lock:
+            recorded = list(self.engagements[network].get(post_id, ()))
+        return [e for e in recorded if e.action == action]
 
     def engagement_of(self, post: Post) -> Engagement:
         followers = sandbox_user(post.author).followers

@@ -48,6 +48,10 @@ def dump(state: Any) -> dict:
         "posts": {
             n: {k: _encode(asdict(p)) for k, p in posts.items()} for n, posts in state.posts.items()
         },
+        "engagements": {
+            n: {post: [_encode(asdict(e)) for e in engaged] for post, engaged in posts.items()}
+            for n, posts in state.engagements.items()
+        },
         "pending": state.pending,
         "faults": {n: _encode(asdict(f)) for n, f in state.faults.items()},
         "linkedin_metrics_access": state.linkedin_metrics_access,
@@ -56,13 +60,29 @@ def dump(state: Any) -> dict:
 
 
 def load(state: Any, data: dict) -> None:
-    from connectors.sandbox.state import AccessToken, AuthCode, Faults, Post, RefreshToken
+    from connectors.sandbox.state import (
+        NETWORKS,
+        AccessToken,
+        AuthCode,
+        Engaged,
+        Faults,
+        Post,
+        RefreshToken,
+    )
 
     state.codes = {k: _record(AuthCode, v) for k, v in data["codes"].items()}
     state.tokens = {k: _record(AccessToken, v) for k, v in data["tokens"].items()}
     state.refresh_tokens = {k: _record(RefreshToken, v) for k, v in data["refresh_tokens"].items()}
     state.posts = {
         n: {k: _record(Post, p) for k, p in posts.items()} for n, posts in data["posts"].items()
+    }
+    engagements = data.get("engagements", {})  # absent from files written before it existed
+    state.engagements = {
+        n: {
+            post: [_record(Engaged, e) for e in engaged]
+            for post, engaged in engagements.get(n, {}).items()
+        }
+        for n in NETWORKS
     }
     state.pending = data["pending"]
     state.faults = {n: _record(Faults, f) for n, f in data["faults"].items()}

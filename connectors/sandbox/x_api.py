@@ -320,12 +320,17 @@ def _tweet_json(post: Post, fields: set[str]) -> dict[str, Any]:
     return item
 
 
-def _engagers(tweet_id: str, kind: str, count_of: Callable[[Any], int]) -> list[str]:
-    post = sandbox_state().post(NETWORK, tweet_id)
-    if post is None:
-        return []
-    count = min(count_of(sandbox_state().engagement_of(post)), 100)
-    return [f"fan{stable_hash(kind, tweet_id, str(i)) % 10**8:08d}" for i in range(count)]
+def _engagers(tweet_id: str, action: str, count_of: Callable[[Any], int]) -> list[str]:
+    """Who did `action`: the handles recorded with `SandboxState.engage` first (any post,
+    also one the sandbox never saw), then, on the sandbox's own posts, synthetic fans as
+    many as its figures say; at most 100, as one page of X's answer."""
+    state = sandbox_state()
+    handles = [e.handle for e in state.engaged(NETWORK, tweet_id, action)]
+    post = state.post(NETWORK, tweet_id)
+    if post is not None:
+        count = min(count_of(state.engagement_of(post)), 100)
+        handles += [f"fan{stable_hash(action, tweet_id, str(i)) % 10**8:08d}" for i in range(count)]
+    return list(dict.fromkeys(handles))[:100]
 
 
 def _listing(items: list[dict[str, Any]]) -> Response:
@@ -344,7 +349,7 @@ def liking_users(grant: AccessToken, tweet_id: str) -> Any:
 @blueprint.get("/2/tweets/<tweet_id>/retweeted_by")
 @api(scopes={"tweet.read", "users.read"}, limit=75)
 def retweeted_by(grant: AccessToken, tweet_id: str) -> Any:
-    handles = _engagers(tweet_id, "retweet", lambda e: e.reshares)
+    handles = _engagers(tweet_id, "reshare", lambda e: e.reshares)
     return _listing([_user_json(h, set()) for h in handles])
 
 

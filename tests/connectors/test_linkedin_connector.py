@@ -189,9 +189,65 @@ def test_errors_become_our_own(status, headers, error):
 
 def test_capabilities_say_what_is_missing_and_why():
     missing = LinkedIn.capabilities.missing
-    assert Capability.REFRESH in missing and Capability.ENGAGERS in missing
+    assert Capability.REFRESH in missing and Capability.ENGAGERS not in missing
+    assert Capability.ENGAGERS in LinkedIn.capabilities.available
     with pytest.raises(AuthExpired):
         LinkedIn(SETTINGS).refresh(TOKENS)
+
+
+ACTIVITY = "urn:li:activity:9"
+REACTIONS = f"{API}/rest/reactions/(entity:urn%3Ali%3Aactivity%3A9)"
+COMMENTS = f"{API}/rest/socialActions/urn%3Ali%3Aactivity%3A9/comments"
+
+
+@responses.activate
+def test_engagers_are_the_members_who_reacted_or_commented():
+    responses.get(
+        REACTIONS,
+        json={
+            "paging": {"start": 0, "count": 100, "total": 3},
+            "elements": [
+                {
+                    "reactionType": "LIKE",
+                    "root": ACTIVITY,
+                    "created": {"actor": "urn:li:person:a1"},
+                },
+                {"reactionType": "PRAISE", "created": {"actor": "urn:li:person:b2"}},
+                {"reactionType": "LIKE", "created": {"actor": "urn:li:organization:5"}},
+            ],
+        },
+    )
+    responses.get(
+        COMMENTS,
+        json={
+            "elements": [
+                {"actor": "urn:li:person:a1", "object": ACTIVITY, "message": {"text": "Nice"}},
+                {"actor": "urn:li:organization:5", "message": {"text": "Thanks"}},
+            ]
+        },
+    )
+
+    found = LinkedIn(SETTINGS).engagers(TOKENS, ACTIVITY)
+
+    assert [(e.remote_id, e.action) for e in found] == [
+        ("a1", "like"),
+        ("b2", "like"),  # every reaction counts as a like
+        ("a1", "comment"),
+    ]
+    reactions = parse_qs(urlsplit(responses.calls[0].request.url).query)
+    assert reactions == {"q": ["entity"], "count": ["100"]}
+    assert "li-token" not in responses.calls[0].request.url
+
+
+@responses.activate
+def test_engagers_without_community_management_access_say_what_the_admin_can_do():
+    denied = {"status": 403, "code": "ACCESS_DENIED", "message": "Not enough permissions"}
+    responses.get(REACTIONS, status=403, json=denied)
+
+    with pytest.raises(PermanentError, match="Community Management API") as refused:
+        LinkedIn(SETTINGS).engagers(TOKENS, ACTIVITY)
+
+    assert "developer portal" in str(refused.value)
 
 
 @responses.activate

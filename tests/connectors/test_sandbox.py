@@ -368,6 +368,49 @@ def test_engagers_grow_with_engagement(app: Flask, state: SandboxState, clock: C
     assert quotes.data[0].author_id and quotes.data[0].text
 
 
+def test_recorded_engagement_is_listed_even_on_a_post_the_sandbox_never_saw(
+    app: Flask, state: SandboxState
+) -> None:
+    company_post = "1234567890123456789"
+    state.engage("x", company_post, "bob", "like")
+    state.engage("x", company_post, "bob", "like")  # the same like twice counts once
+    state.engage("x", company_post, "carol", "reshare")
+    state.engage("x", company_post, "dave", "quote")
+    client = x_client(app, x_token(state))
+
+    likers = client.get_liking_users(company_post, user_auth=False).data
+    retweeters = client.get_retweeters(company_post, user_auth=False).data
+    quotes = client.get_quote_tweets(company_post, user_auth=False).data
+
+    assert [(u.id, u.username) for u in likers] == [(int(sandbox_user("bob").x_id), "bob")]
+    assert [u.username for u in retweeters] == ["carol"]
+    assert [q.author_id for q in quotes] == [int(sandbox_user("dave").x_id)]
+
+
+def test_recorded_engagers_come_before_the_fans_of_a_sandbox_post(
+    app: Flask, state: SandboxState, clock: Clock
+) -> None:
+    post = state.add_post("x", "alice", "hello")
+    clock.advance(days=20)
+    state.engage("x", post.id, "bob", "like")
+    client = x_client(app, x_token(state))
+
+    likers = client.get_liking_users(post.id, user_auth=False).data
+
+    assert likers[0].username == "bob" and len(likers) > 1
+    assert all(u.username.startswith("fan") for u in likers[1:])
+
+
+def test_engage_refuses_what_the_network_cannot_list(state: SandboxState) -> None:
+    with pytest.raises(ValueError, match="cannot list"):
+        state.engage("linkedin", "urn:li:activity:1", "bob", "reshare")
+    with pytest.raises(ValueError, match="not a sandbox handle"):
+        state.engage("x", "1", "not a handle", "like")
+    state.engage("x", "1", "bob", "like")
+    state.reset()
+    assert state.engaged("x", "1", "like") == []
+
+
 def test_x_responses_carry_rate_limit_headers(app: Flask, state: SandboxState) -> None:
     client = x_client(app, x_token(state))
     client.return_type = requests.Response
@@ -561,6 +604,68 @@ def test_linkedin_metrics_need_metrics_access(app: Flask, state: SandboxState) -
         assert answer.status_code == 403 and answer.json()["code"] == "ACCESS_DENIED"
 
 
+def test_linkedin_lists_who_reacted_and_commented(
+    app: Flask, state: SandboxState, clock: Clock
+) -> None:
+    company_post = "urn:li:activity:7260000000000000001"
+    state.engage("linkedin", company_post, "bob", "like")
+    state.engage("linkedin", company_post, "carol", "comment")
+    session = li_session(app, li_token(state))
+    encoded = quote(company_post, safe="")
+
+    reactions = session.get(
+        f"https://api.linkedin.com/rest/reactions/(entity:{encoded})?q=entity&count=100"
+    ).json()
+    comments = session.get(
+        f"https://api.linkedin.com/rest/socialActions/{encoded}/comments?count=100"
+    ).json()
+
+    bob, carol = (f"urn:li:person:{sandbox_user(h).linkedin_sub}" for h in ("bob", "carol"))
+    assert reactions["paging"]["total"] == 1
+    [reaction] = reactions["elements"]
+    assert reaction["created"]["actor"] == bob and reaction["reactionType"] == "LIKE"
+    assert reaction["root"] == company_post
+    assert reaction["created"]["time"] == int(clock().timestamp() * 1000)
+    [comment] = comments["elements"]
+    assert comment["actor"] == carol and comment["object"] == company_post
+    assert comment["message"]["text"]
+    unknown = session.get(
+        "https://api.linkedin.com/rest/reactions/(entity:urn%3Ali%3Ashare%3A1)?q=entity"
+    )
+    assert unknown.json()["elements"] == []
+
+
+def test_linkedin_engagers_of_a_sandbox_post_page_through_its_fans(
+    app: Flask, state: SandboxState, clock: Clock
+) -> None:
+    session = li_session(app, li_token(state))
+    urn = li_post(session, "alice", "Proud of the team").headers["x-restli-id"]
+    clock.advance(days=30)
+    url = f"https://api.linkedin.com/rest/reactions/(entity:{quote(urn, safe='')})?q=entity"
+
+    first = session.get(url).json()  # LinkedIn's default page is 10
+
+    assert first["paging"]["start"] == 0 and len(first["elements"]) == 10
+    assert first["paging"]["total"] > 10
+    second = session.get(f"{url}&start=10&count=10").json()
+    assert second["elements"][0] != first["elements"][0]
+    assert session.get(f"{url}&count=many").status_code == 400
+
+
+def test_linkedin_engagers_need_community_management_access(
+    app: Flask, state: SandboxState
+) -> None:
+    state.linkedin_metrics_access = False
+    session = li_session(app, li_token(state))
+    encoded = quote("urn:li:activity:1", safe="")
+    for url in (
+        f"https://api.linkedin.com/rest/reactions/(entity:{encoded})?q=entity",
+        f"https://api.linkedin.com/rest/socialActions/{encoded}/comments",
+    ):
+        answer = session.get(url)
+        assert answer.status_code == 403 and answer.json()["code"] == "ACCESS_DENIED"
+
+
 # Mounting -----------------------------------------------------------------------------
 def test_works_mounted_under_a_prefix(state: SandboxState) -> None:
     host = Flask("host")
@@ -603,3 +708,21 @@ def test_a_state_file_is_shared_by_processes_and_survives_a_restart(tmp_path):
     assert cli.post("x", post.id).text == "hello"
     cli.set_faults("x", revoked=True)
     assert web.access_token("x", token) is None
+
+
+def test_recorded_engagement_is_kept_in_the_state_file(tmp_path):
+    import json
+
+    from connectors.sandbox.state import SandboxState
+
+    path = tmp_path / "sandbox.json"
+    web = SandboxState(path=str(path))
+    web.engage("linkedin", "urn:li:activity:1", "ann", "comment")
+
+    [engaged] = SandboxState(path=str(path)).engaged("linkedin", "urn:li:activity:1", "comment")
+    assert engaged.handle == "ann" and engaged.at.tzinfo is not None
+
+    older = json.loads(path.read_text())
+    del older["engagements"]  # a file written before engagements were kept
+    path.write_text(json.dumps(older))
+    assert SandboxState(path=str(path)).engagements == {"x": {}, "linkedin": {}}

@@ -1,5 +1,5 @@
 """The X connector against exact HTTP exchanges (responses): OAuth with PKCE, refresh,
-batched metrics with the private-metrics fallback, and every error mapped to ours."""
+batched public metrics of any author, and every error mapped to ours."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from connectors.base import (
     RateLimited,
     Tokens,
     TransientError,
+    Unavailable,
 )
 from connectors.settings import NetworkSettings
 from connectors.x import API, TOKEN_URL, X
@@ -113,7 +114,7 @@ def test_a_refused_refresh_means_reconnect():
         X(SETTINGS).refresh(TOKENS)
 
 
-def _tweet(tweet_id: str, private: bool = True) -> dict:
+def _tweet(tweet_id: str) -> dict:
     item = {
         "id": tweet_id,
         "text": "t",
@@ -127,12 +128,6 @@ def _tweet(tweet_id: str, private: bool = True) -> dict:
             "impression_count": 60,
         },
     }
-    if private:
-        item["non_public_metrics"] = {
-            "impression_count": 70,
-            "url_link_clicks": 8,
-            "user_profile_clicks": 1,
-        }
     return item
 
 
@@ -148,26 +143,25 @@ def test_metrics_for_n_posts_take_ceil_n_over_100_calls():
     metrics = X(SETTINGS).metrics(TOKENS, ids)
 
     assert len(responses.calls) == 3
+    asked = [parse_qs(urlsplit(c.request.url).query) for c in responses.calls]
+    assert [len(a["ids"][0].split(",")) for a in asked] == [100, 100, 50]
+    assert all(a["tweet.fields"] == ["public_metrics"] for a in asked)
     assert [m.remote_id for m in metrics] == ids
     first = metrics[0]
-    assert (first.impressions, first.likes, first.comments, first.reshares) == (70, 3, 2, 1)
-    assert (first.quotes, first.bookmarks, first.link_clicks) == (4, 5, 8)
-    assert first.members_reached is None  # X does not give it: unknown, not zero
+    assert (first.impressions, first.likes, first.comments, first.reshares) == (60, 3, 2, 1)
+    assert (first.quotes, first.bookmarks) == (4, 5)
+    # X does not give these with public metrics: unknown, not zero, and said why.
+    assert first.members_reached is None and first.link_clicks is None
+    assert "link clicks" in first.missing[0]
 
 
 @responses.activate
-def test_posts_without_private_metrics_fall_back_to_public_ones():
+def test_deleted_posts_are_reported_missing_not_zero():
     responses.get(
         _tweets_url(),
         json={
             "data": [_tweet("1")],
             "errors": [
-                {
-                    "value": "2",
-                    "title": "Field Authorization Error",
-                    "resource_id": "2",
-                    "detail": "Sorry, you are not authorized to access 'non_public_metrics'.",
-                },
                 {
                     "value": "3",
                     "title": "Not Found Error",
@@ -177,14 +171,11 @@ def test_posts_without_private_metrics_fall_back_to_public_ones():
             ],
         },
     )
-    responses.get(_tweets_url(), json={"data": [_tweet("2", private=False)]})
 
-    metrics = {m.remote_id: m for m in X(SETTINGS).metrics(TOKENS, ["1", "2", "3"])}
+    metrics = {m.remote_id: m for m in X(SETTINGS).metrics(TOKENS, ["1", "3"])}
 
-    second_call = parse_qs(urlsplit(responses.calls[1].request.url).query)
-    assert second_call["ids"] == ["2"] and second_call["tweet.fields"] == ["public_metrics"]
-    assert metrics["2"].impressions == 60 and metrics["2"].link_clicks is None
-    assert metrics["2"].missing
+    assert len(responses.calls) == 1
+    assert metrics["1"].likes == 3
     assert metrics["3"].likes is None and "deleted" in metrics["3"].missing[0]
 
 
@@ -269,3 +260,24 @@ def test_token_endpoint_failures_are_named(status, headers, error):
     responses.post(TOKEN_URL, status=status, headers=headers, body="<html>down</html>")
     with pytest.raises(error):
         X(SETTINGS).refresh(TOKENS)
+
+
+@pytest.mark.parametrize(
+    ("failure", "reached"),
+    [
+        ({"status": 503, "json": {"title": "Service Unavailable"}}, False),  # never got there
+        ({"status": 502, "json": {"title": "Bad Gateway"}}, False),
+        ({"status": 500, "json": {"title": "Internal Error"}}, True),  # it may exist
+        ({"body": requests.ConnectTimeout("connect timed out")}, False),
+        ({"body": requests.ReadTimeout("read timed out")}, True),
+    ],
+)
+@responses.activate
+def test_a_failed_publish_says_whether_it_may_have_reached_x(failure, reached):
+    responses.post(f"{API}/2/tweets", **failure)
+
+    with pytest.raises(Unavailable) as raised:
+        X(SETTINGS).publish(TOKENS, "Hello", "key-1")
+
+    assert raised.value.reached is reached
+    assert len(responses.calls) == 1  # a publish is never retried in place

@@ -219,18 +219,28 @@ def test_a_scheduled_share_is_gated_again_at_publish_time(app, sharer, make_item
     assert sandbox_state(app).posts["x"] == {}
 
 
-def test_a_failed_publish_keeps_the_share_with_its_reason_and_can_be_retried(
-    app, client, sharer, make_item
+def test_a_network_that_is_down_is_tried_again_later_each_time_then_the_share_fails(
+    app, client, sharer, make_item, frozen_clock
 ):
     item = make_item()
     state = sandbox_state(app)
-    state.set_faults("x", error_rate=1.0)
+    state.set_faults("x", error_rate=1.0)  # every call a 503: the post never reached X
+    start = clock.now()
+    frozen_clock(start)
 
-    response = share_now(client, item.id, x="This will fail first")
+    assert share_now(client, item.id, x="This will fail first").status_code == 303
 
-    assert response.status_code == 303
     (share,) = all_shares()
-    assert share.status == "failed" and "did not answer" in share.failure_reason
+    waits = []
+    while share.status == "scheduled":
+        waits.append(round((share.scheduled_for - clock.now()).total_seconds() / 60))
+        assert "trying again" in share.failure_reason
+        frozen_clock(share.scheduled_for)
+        publishing.publish_due(db.session, app.config, networks.connectors_of(app))
+        db.session.refresh(share)
+    assert waits == [1, 5, 25]  # each wait longer than the last
+    assert share.status == "failed" and "did not answer after 4 tries" in share.failure_reason
+    assert state.posts["x"] == {}
     page = text(client.get("/shares"))
     assert "did not answer" in page and f"/shares/{share.id}/retry" in page
 
@@ -240,6 +250,24 @@ def test_a_failed_publish_keeps_the_share_with_its_reason_and_can_be_retried(
     assert retried.status_code == 303
     (share,) = all_shares()
     assert share.status == "published" and share.failure_reason is None
+    assert share.publish_attempts == 0
+
+
+def test_a_publish_that_may_have_reached_the_network_is_never_repeated(
+    app, client, sharer, make_item, monkeypatch
+):
+    from connectors.base import Unavailable
+    from connectors.x import X
+
+    def timed_out(*args, **kwargs):
+        raise Unavailable("X is not answering right now (read timed out).", reached=True)
+
+    monkeypatch.setattr(X, "publish", timed_out)
+
+    share_now(client, make_item().id, x="Did it go out?")
+
+    (share,) = all_shares()
+    assert share.status == "failed" and "the post may have gone out" in share.failure_reason
 
 
 def test_a_revoked_token_asks_to_reconnect_instead_of_failing_silently(

@@ -11,7 +11,10 @@ from advocacy import clock
 from advocacy.extensions import db
 from advocacy.models import DailyMetric, MetricSnapshot, NetworkAccount, Share
 from advocacy.services import metrics, networks, publishing, shares
+from tests.conftest import post_form, sign_in
+from tests.networks.test_connect import connect
 from tests.sharing import sandbox_state
+from tests.training.conftest import certify
 
 
 @pytest.fixture
@@ -28,6 +31,40 @@ def publish(app, sharer, make_item):
             captions or {"x": "Look", "linkedin": "Look"},
             None,
         )
+        for share in created:
+            publishing.publish(db.session, app.config, share, networks.connectors_of(app))
+        return created
+
+    return go
+
+
+@pytest.fixture
+def colleagues(client, make_user, course):
+    """More certified employees with X and LinkedIn connected (the client ends signed in
+    as the last one)."""
+
+    def make(count: int) -> list:
+        made = []
+        for n in range(count):
+            user = make_user(roles=("employee",))
+            certify(user, course)
+            post_form(client, "/logout")
+            sign_in(client, user.email)
+            assert connect(client, "x", handle=f"colleague_{n}").status_code == 303
+            assert connect(client, "linkedin", handle=f"colleague_{n}").status_code == 303
+            made.append(user)
+        return made
+
+    return make
+
+
+@pytest.fixture
+def publish_as(app, make_item):
+    """Publish a new item as `user`, one share per network captioned."""
+
+    def go(user, captions) -> list[Share]:
+        item = make_item(f"Item {clock.now().timestamp()} {user.id}")
+        created = shares.create_shares(db.session, app.config, user, item.id, captions, None)
         for share in created:
             publishing.publish(db.session, app.config, share, networks.connectors_of(app))
         return created
@@ -121,15 +158,80 @@ def test_what_a_network_does_not_give_stays_unknown(app, publish, frozen_clock):
     assert snapshot.missing
 
 
-def test_one_metrics_request_per_author_and_network(app, publish, frozen_clock):
-    for n in range(3):  # the networks refuse a duplicate text
-        publish({"x": f"Post {n}", "linkedin": f"Post {n}"})
+def test_x_reads_every_authors_posts_together_linkedin_one_call_per_author(
+    app, publish, publish_as, colleagues, frozen_clock
+):
+    publish({"x": "Mine", "linkedin": "Mine"})
+    for colleague in colleagues(2):
+        publish_as(colleague, {"x": "Theirs", "linkedin": "Theirs"})
     frozen_clock(clock.now() + timedelta(hours=3))
 
     report = sync(app)
 
-    assert report.shares == 6 and report.snapshots == 6
-    assert report.metric_calls == 2  # one for X (up to 100 posts), one for LinkedIn
+    assert report.shares == 6 and report.snapshots == 6 and report.problems == []
+    # X: one request for all three authors' posts; LinkedIn: one per author's own token.
+    assert report.metric_calls == 1 + 3
+
+
+def test_x_reads_past_a_revoked_reader_with_another_authors_token(
+    app, publish, publish_as, colleagues, frozen_clock
+):
+    publish({"x": "Read me too"})
+    (first,) = colleagues(1)
+    publish_as(first, {"x": "Read me"})  # the freshest share: its author is asked first
+    account = db.session.scalar(
+        select(NetworkAccount).where(
+            NetworkAccount.user_id == first.id, NetworkAccount.network == "x"
+        )
+    )
+    account.access_token = b"not a token any more"
+    db.session.commit()
+    frozen_clock(clock.now() + timedelta(hours=3))
+
+    report = sync(app)
+
+    assert report.snapshots == 2  # both posts, the broken reader's included
+    assert any("reconnect needed" in p for p in report.problems)
+    assert account.status == "reconnect needed"
+
+
+def test_a_network_that_is_down_is_reported_and_marked_for_a_retry(app, publish, frozen_clock):
+    publish({"x": "Down"})
+    frozen_clock(clock.now() + timedelta(hours=3))
+    sandbox_state(app).set_faults("x", error_rate=1.0)
+
+    report = sync(app)
+
+    assert report.snapshots == 0 and report.unavailable
+    assert "did not answer" in report.problems[0]
+    assert db.session.scalar(select(Share.metrics_synced_at)) is None
+
+
+def test_a_sync_after_a_network_was_down_is_scheduled_with_growing_waits(
+    app, publish, frozen_clock
+):
+    from advocacy import tasks
+
+    publish({"x": "Down for a while"})
+    frozen_clock(clock.now() + timedelta(hours=3))
+    sandbox_state(app).set_faults("x", error_rate=1.0)
+    tasks.huey.flush()
+    waits = []
+
+    tasks.sync_share_metrics()
+    for _ in range(tasks.MAX_FOLLOW_UPS + 1):
+        scheduled = tasks.huey.scheduled()
+        if not scheduled:
+            break
+        (again,) = scheduled
+        eta = again.eta.replace(tzinfo=clock.now().tzinfo)
+        waits.append(round((eta - clock.now()).total_seconds() / 60))
+        tasks.huey.flush()
+        frozen_clock(eta)
+        tasks.sync_share_metrics_again(*again.args)
+
+    assert waits == [2, 4, 8, 16]  # doubling, and no more than MAX_FOLLOW_UPS
+    tasks.huey.flush()
 
 
 def test_a_revoked_token_marks_the_account_and_skips_its_shares(app, publish, frozen_clock):
