@@ -150,12 +150,12 @@ def sync_metrics(limit: int) -> None:
     itself.)"""
     from flask import current_app
 
-    from advocacy.services import engage, metrics, networks
+    from advocacy.services import engagement, metrics, networks
 
     connect = networks.connectors_of(current_app)
     report = metrics.sync_metrics(db.session, current_app.config, connect, limit=limit)
     click.echo(report.summary())
-    click.echo(engage.credit_engagements(db.session, connect).summary())
+    click.echo(engagement.credit_engagements(db.session, connect).summary())
 
 
 def init_app(app: Flask) -> None:

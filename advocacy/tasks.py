@@ -141,7 +141,7 @@ def remind_expiring_certificates() -> None:
 @huey.periodic_task(crontab(minute="37"))
 @in_app
 def credit_colleague_engagement() -> None:
-    """Hourly: which certified colleagues engaged with the engage asks' posts (services.engage)."""
-    from advocacy.services import engage, networks
+    """Hourly: credit the certified colleagues who engaged with engage asks' posts."""
+    from advocacy.services import engagement, networks
 
-    engage.credit_engagements(db.session, networks.connectors_of(current_app))
+    engagement.credit_engagements(db.session, networks.connectors_of(current_app))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from advocacy import clock
 from advocacy.extensions import db
 from advocacy.models import EngageAsk, Engagement, NetworkAccount, User
-from advocacy.services import budget, engage, networks
+from advocacy.services import budget, engage, engagement, networks
 from advocacy.upsert import insert_new
 from tests.conftest import sign_in
 from tests.networks.test_connect import connect
@@ -52,8 +52,8 @@ def colleague(app, make_user, course):
     return make
 
 
-def credit(app) -> engage.EngagementReport:
-    return engage.credit_engagements(db.session, networks.connectors_of(app))
+def credit(app) -> engagement.EngagementReport:
+    return engagement.credit_engagements(db.session, networks.connectors_of(app))
 
 
 def credits() -> set[tuple[int, str]]:
@@ -288,7 +288,7 @@ def test_the_demo_shows_credited_colleagues_from_the_start(app):
 
     (ask,) = db.session.scalars(select(EngageAsk)).all()
     people = {
-        user.email: actions for user, actions in engage.credited(db.session, [ask.id])[ask.id]
+        user.email: actions for user, actions in engagement.credited(db.session, [ask.id])[ask.id]
     }
     assert people == {
         "advocate@example.com": ["like"],
@@ -311,7 +311,7 @@ def test_two_consumers_crediting_at_once_credit_each_action_once(app, sharer, ma
     state.engage("linkedin", LINKEDIN_URN, "ann_lee", "comment")
     connect = networks.connectors_of(app)
 
-    errors = side_by_side(app, lambda: engage.credit_engagements(db.session, connect))
+    errors = side_by_side(app, lambda: engagement.credit_engagements(db.session, connect))
 
     assert errors == []
     assert len(db.session.scalars(select(Engagement)).all()) == 3
