@@ -59,16 +59,16 @@ def budget_form(networks: dict[str, str], kinds: tuple[str, ...], formdata=None)
     class BudgetForm(FlaskForm):
         submit = SubmitField("Save prices and caps")
 
-    for network, label in networks.items():
+    for network in networks:
         for index, kind in enumerate(kinds):
             field = DecimalField(
-                f"{label}: {kind}",
+                f"{kind.capitalize()} ($ a call)",
                 places=4,
                 validators=[InputRequired("Enter a price (0 when free)."), NumberRange(0, 1000)],
             )
             setattr(BudgetForm, f"price-{network}-{index}", field)
         cap = IntegerField(
-            f"{label}: most posts the metric sync may read a day",
+            "Most posts the metric sync may read a day",
             validators=[Optional(), NumberRange(0, 10_000_000)],
             description="Empty for no cap.",
         )
