@@ -49,7 +49,12 @@ def insert_new(session: Session, model: type, rows: Sequence[dict], keys: Sequen
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     added = 0
     for start in range(0, len(rows), CHUNK):
-        statement = insert(model).values(list(rows[start : start + CHUNK]))
-        result = session.execute(statement.on_conflict_do_nothing(index_elements=list(keys)))
-        added += max(result.rowcount or 0, 0)
+        statement = (
+            insert(model)
+            .values(list(rows[start : start + CHUNK]))
+            .on_conflict_do_nothing(index_elements=list(keys))
+            .returning(*(model.__table__.c[key] for key in keys))
+        )
+        # RETURNING lists the rows written; rowcount is not reliable for this on every driver.
+        added += len(session.execute(statement).all())
     return added
