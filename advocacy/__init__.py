@@ -101,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     from advocacy.auth.views import bp as auth_bp
     from advocacy.content.views import bp as content_bp
     from advocacy.core.views import bp as core_bp
+    from advocacy.dashboards.assets import bp as assets_bp
+    from advocacy.dashboards.views import bp as dashboards_bp
     from advocacy.feed.views import bp as feed_bp
     from advocacy.links import views as links
     from advocacy.networks.views import bp as networks_bp
@@ -115,4 +117,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(content_bp)
     app.register_blueprint(feed_bp)
     app.register_blueprint(screening_bp, url_prefix="/admin")
+    app.register_blueprint(dashboards_bp)
+    app.register_blueprint(assets_bp)
     links.init_app(app)

@@ -26,6 +26,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# Dashboard pages only: plotly.js inserts an empty <style> element and fills it through the
+# CSSOM (the hash is that of the empty string, so no other inline style passes), and makes
+# PNG downloads from blob: images that only our own scripts can create.
+PLOTLY_EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+CHART_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "style-src 'self'", f"style-src 'self' {PLOTLY_EMPTY_STYLE}"
+).replace("img-src 'self' data:", "img-src 'self' data: blob:")
+
 
 def load_user(session_token: str) -> User | None:
     """Called on every request: roles come fresh from the database, never from the cookie."""

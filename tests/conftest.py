@@ -187,6 +187,7 @@ SAMPLE_ARGS = {
     "number": "CH-NONE-NONE",
     "network": "x",
     "name": "no-such-image-name.png",
+    "kind": "csv",
 }
 TARGET_USER_PATH = "/users/999999"
 

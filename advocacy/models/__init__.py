@@ -11,7 +11,7 @@ from advocacy.models.content import (
 )
 from advocacy.models.login import LoginAttempt
 from advocacy.models.mail import OutboxMessage
-from advocacy.models.metrics import DailyMetric, MetricSnapshot
+from advocacy.models.metrics import DailyMetric, LatestMetric, MetricSnapshot
 from advocacy.models.networks import NetworkAccount, OAuthRequest
 from advocacy.models.settings import LexiconTerm, Setting
 from advocacy.models.shares import ArchiveRecord, Share
@@ -46,6 +46,7 @@ __all__ = [
     "Department",
     "EngageAsk",
     "Engagement",
+    "LatestMetric",
     "LexiconTerm",
     "LoginAttempt",
     "MetricSnapshot",

@@ -60,3 +60,15 @@ class DailyMetric(Figures, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     share_id: Mapped[int] = mapped_column(ForeignKey("shares.id", ondelete="CASCADE"))
     day: Mapped[date] = mapped_column(index=True)
+
+
+class LatestMetric(Figures, Base):
+    """The share's most recent figures, one row per share: what the dashboards sum (a
+    share's results are its latest cumulative figures)."""
+
+    __tablename__ = "latest_metrics"
+
+    share_id: Mapped[int] = mapped_column(
+        ForeignKey("shares.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)

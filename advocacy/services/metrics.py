@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session, selectinload
 
 from advocacy import clock, crypto
-from advocacy.models import DailyMetric, MetricSnapshot, Share, User
+from advocacy.models import DailyMetric, LatestMetric, MetricSnapshot, Share, User
 from advocacy.models.metrics import METRICS
 from advocacy.models.networks import CONNECTED
 from advocacy.models.shares import PUBLISHED
@@ -217,6 +217,8 @@ def _store(
     if snapshots:
         upsert(session, MetricSnapshot, snapshots, ("share_id", "taken_at"), (*METRICS, "missing"))
         upsert(session, DailyMetric, days, ("share_id", "day"), METRICS)
+        latest = [{"share_id": row["share_id"], "read_at": at, **_figures(row)} for row in days]
+        upsert(session, LatestMetric, latest, ("share_id",), (*METRICS, "read_at"))
     session.execute(
         update(Share)
         .where(Share.id.in_([s.id for s in group]))
@@ -224,6 +226,10 @@ def _store(
         .execution_options(synchronize_session=False)
     )
     session.commit()
+
+
+def _figures(row: dict) -> dict:
+    return {name: row[name] for name in METRICS}
 
 
 def latest(session: Session, share_ids: list[int]) -> dict[int, MetricSnapshot]:

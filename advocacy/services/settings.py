@@ -36,6 +36,14 @@ DEFAULTS: dict[str, Any] = {
     },
     # Most posts the metric sync may read per network per day; None is no cap.
     "daily_read_cap": {"x": None, "linkedin": None},
+    # Earned media value: what the same impressions and clicks would cost as paid media, per
+    # network (CPM per 1,000 impressions, CPC per click). Typical public list prices as a
+    # start; companies enter their own.
+    "media_value": {
+        "currency": "USD",
+        "x": {"cpm": 6.5, "cpc": 0.4},
+        "linkedin": {"cpm": 33.8, "cpc": 5.6},
+    },
 }
 
 
