@@ -14,25 +14,10 @@ from sqlalchemy import select
 from advocacy import clock
 from advocacy.extensions import db
 from advocacy.models import MetricSnapshot, Setting
-from advocacy.services import budget, metrics, networks, publishing, settings, shares
+from advocacy.services import budget, networks, settings
 from tests.conftest import post_form, sign_in
+from tests.metrics.conftest import sync
 from tests.sharing import sandbox_state
-
-
-@pytest.fixture
-def publish(app, sharer, make_item):
-    def go(captions) -> list:
-        item = make_item(f"Item {clock.now().timestamp()}")
-        created = shares.create_shares(db.session, app.config, sharer, item.id, captions, None)
-        for share in created:
-            publishing.publish(db.session, app.config, share, networks.connectors_of(app))
-        return created
-
-    return go
-
-
-def sync(app) -> metrics.SyncReport:
-    return metrics.sync_metrics(db.session, app.config, networks.connectors_of(app))
 
 
 def used_today(network: str, kind: str) -> int:
