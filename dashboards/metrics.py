@@ -141,8 +141,9 @@ def headline(
 ) -> Headline:
     """Combine per-network totals into the period's headline numbers."""
     known = [t.impressions for t in by_network if t.impressions is not None]
-    impressions = sum(known) if known else None
     shares = sum(t.shares for t in by_network)
+    # No shares: nothing was seen (0); shares whose network gave no impressions: unknown.
+    impressions = sum(known) if known else (None if shares else 0)
     reach_known = sum(t.reach_known for t in by_network)
     potential_reach = sum(t.potential_reach for t in by_network)
     free = MediaPrice(0.0, 0.0)

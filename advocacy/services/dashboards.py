@@ -57,7 +57,13 @@ class Comparison:
     before: Headline
 
     def change(self, name: str) -> float | None:
+        """Relative change of a count or amount against the previous period."""
         return change(getattr(self.now, name), getattr(self.before, name))
+
+    def difference(self, name: str) -> float | None:
+        """The difference of a rate, in its own unit (shown as percentage points)."""
+        now, before = getattr(self.now, name), getattr(self.before, name)
+        return None if now is None or before is None else now - before
 
 
 def compare(session: Session, filters: Filters) -> Comparison:

@@ -174,3 +174,13 @@ def test_the_leaderboard_ranks_by_points(company):
         (1, "Bob", 28),
         (2, "Ann", 23),
     ]
+
+
+def test_a_period_without_shares_has_zero_impressions_not_unknown_ones(company):
+    empty = headline(Filters(start=date(2024, 1, 1), end=date(2024, 1, 31), preset="custom"))
+
+    assert (empty.shares, empty.impressions, empty.engagement_rate) == (0, 0, None)
+    only_unknown = headline(
+        Filters(start=date(2026, 6, 12), end=date(2026, 6, 12), preset="custom")
+    )
+    assert only_unknown.shares == 1 and only_unknown.impressions is None  # LinkedIn gave none

@@ -229,3 +229,13 @@ def test_only_dashboard_pages_relax_the_content_security_policy_for_plotly(clien
     assert "style-src 'self' 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='" in dashboard
     assert "img-src 'self' data: blob:" in dashboard and "script-src 'self';" in dashboard
     assert "sha256" not in home and "blob:" not in home
+
+
+def test_rates_change_in_percentage_points(company, client, reader):
+    reader("executive")
+
+    shown = text(client.get("/dashboards?period=30d"))
+
+    # Participation: 2 of 3 certified in June against 1 of 3 in May.
+    assert "Participation 66.7% ▲ 33.3 pts" in shown
+    assert "Certification coverage 75.0% no change" in shown
