@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from advocacy.models import Campaign, Click, ContentItem, Share
 from advocacy.models.content import ARCHIVED
 from advocacy.models.shares import PUBLISHED
+from dashboards.metrics import counted_click, visits
 
 CODE = re.compile(r"[A-Za-z0-9_-]{8,32}")
 UTM_MEDIUM = "employee_advocacy"
@@ -126,8 +127,8 @@ def click_counts(session: Session, share_ids: list[int]) -> dict[int, int]:
     if not share_ids:
         return {}
     rows = session.execute(
-        select(Click.share_id, func.count(func.distinct(Click.visit_key)))
-        .where(Click.share_id.in_(share_ids), Click.is_bot.is_(False))
+        select(Click.share_id, visits())
+        .where(Click.share_id.in_(share_ids), counted_click())
         .group_by(Click.share_id)
     )
     return {share_id: count for share_id, count in rows}
@@ -138,9 +139,9 @@ def item_click_counts(session: Session, item_ids: list[int]) -> dict[int, int]:
     if not item_ids:
         return {}
     rows = session.execute(
-        select(Share.content_item_id, func.count(func.distinct(Click.visit_key)))
+        select(Share.content_item_id, visits())
         .join(Share, Click.share_id == Share.id)
-        .where(Share.content_item_id.in_(item_ids), Click.is_bot.is_(False))
+        .where(Share.content_item_id.in_(item_ids), counted_click())
         .group_by(Share.content_item_id)
     )
     return {item_id: count for item_id, count in rows}
