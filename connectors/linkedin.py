@@ -15,8 +15,8 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
-from urllib.parse import parse_qs, quote, urlsplit
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import requests
 from linkedin_v2.linkedin import LinkedInAuthentication
@@ -26,6 +26,7 @@ from connectors.base import (
     AuthorizationRequest,
     Capabilities,
     Capability,
+    ConnectorError,
     Engager,
     PermanentError,
     PostMetrics,
@@ -53,7 +54,12 @@ NO_ENGAGERS_ACCESS = (
 )
 PERSON = "urn:li:person:"
 ENGAGERS_PAGE = 100  # one page each of reactions and comments, the most LinkedIn gives
+# URNs per socialMetadata BATCH_GET: an encoded ugcPost URN is ~41 characters, so 50 keep the
+# query near 2 KB, well under the 4 KB LinkedIn allows (it answers 414 beyond).
+SOCIAL_BATCH = 50
 Result = TypeVar("Result")
+# One post's socialMetadata body, or why it could not be read (`_NotFound`, `_Forbidden`).
+_Social = dict[str, Any] | PermanentError
 
 
 @register
@@ -216,23 +222,58 @@ class LinkedIn:
         return RemotePost(urn, f"https://www.linkedin.com/feed/update/{urn}/")
 
     def metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
-        return [self._post_metrics(tokens, urn) for urn in dict.fromkeys(remote_ids)]
+        """Likes and comments of up to SOCIAL_BATCH posts in one socialMetadata BATCH_GET;
+        the creator analytics stay three calls a post, as their `entity` finder takes one
+        post and one `queryType` a call."""
+        urns = list(dict.fromkeys(remote_ids))
+        social: dict[str, _Social] = {}
+        for start in range(0, len(urns), SOCIAL_BATCH):
+            social |= self._social_metadata(tokens, urns[start : start + SOCIAL_BATCH])
+        return [self._post_metrics(tokens, urn, social[urn]) for urn in urns]
 
-    def _post_metrics(self, tokens: Tokens, urn: str) -> PostMetrics:
-        """Likes and comments from socialMetadata; impressions, members reached and reshares
-        from the creator analytics. What the app may not read stays None, with the reason."""
+    def _social_metadata(self, tokens: Tokens, urns: Sequence[str]) -> dict[str, _Social]:
+        """Each post's socialMetadata, or why it could not be read (`_NotFound`, `_Forbidden`).
+
+        Rest.li keys `results` and `errors` by the URN, plain or encoded; a URN in neither
+        is not found. A 403 or 404 of the whole batch holds for each of its posts; any other
+        failure, of the batch or of one post, is raised as our error."""
+        ids = ",".join(quote(urn, safe="") for urn in urns)
+        try:
+            batch = self._get(tokens, f"/rest/socialMetadata?ids=List({ids})")
+        except (_NotFound, _Forbidden) as error:
+            return dict.fromkeys(urns, error)
+        results = {unquote(k): v for k, v in (batch.get("results") or {}).items()}
+        errors = {unquote(k): v for k, v in (batch.get("errors") or {}).items()}
+        statuses = {unquote(k): v for k, v in (batch.get("statuses") or {}).items()}
+        found: dict[str, _Social] = {}
+        for urn in urns:
+            if isinstance(results.get(urn), dict):
+                found[urn] = results[urn]
+                continue
+            entry = errors.get(urn) if isinstance(errors.get(urn), dict) else {}
+            status = entry.get("status") or statuses.get(urn)
+            failed = status if isinstance(status, int) and status >= 400 else 404
+            error = _error(failed, entry.get("message"))
+            if not isinstance(error, (_NotFound, _Forbidden)):
+                raise error
+            found[urn] = error
+        return found
+
+    def _post_metrics(self, tokens: Tokens, urn: str, social: _Social) -> PostMetrics:
+        """Likes and comments from socialMetadata (`social`, read beforehand); impressions,
+        members reached and reshares from the creator analytics. What the app may not read
+        stays None, with the reason."""
         values: dict[str, int | None] = dict.fromkeys((*ANALYTICS, "likes", "comments"))
         missing: list[str] = []
-        try:
-            social = self._get(tokens, f"/rest/socialMetadata/{quote(urn, safe='')}")
+        if isinstance(social, _NotFound):
+            return PostMetrics(remote_id=urn, missing=("deleted or not found",))
+        if isinstance(social, PermanentError):
+            missing.append(f"likes and comments: {RESTRICTED}")
+        else:
             values["likes"] = sum(
                 int(r.get("count", 0)) for r in (social.get("reactionSummaries") or {}).values()
             )
             values["comments"] = int((social.get("commentSummary") or {}).get("count", 0))
-        except _NotFound:
-            return PostMetrics(remote_id=urn, missing=("deleted or not found",))
-        except PermanentError:
-            missing.append(f"likes and comments: {RESTRICTED}")
         kind = "ugc" if ":ugcPost:" in urn else "share"
         for metric in ANALYTICS:
             try:
@@ -332,23 +373,28 @@ def _checked(response: requests.Response) -> requests.Response:
         message = response.json().get("message") or response.json().get("error_description")
     except (requests.JSONDecodeError, AttributeError):
         message = None
+    raise _error(status, message, response.headers.get("Retry-After", ""))
+
+
+def _error(status: int, message: str | None, retry_after: str = "") -> ConnectorError:
+    """Our error for a LinkedIn failure `status`: of a whole answer, or of one key of a batch."""
     message = message or f"HTTP {status}"
     if status == 401:
-        raise AuthExpired("The LinkedIn connection expired or was revoked; reconnect it.")
+        return AuthExpired("The LinkedIn connection expired or was revoked; reconnect it.")
     if status == 429:
-        retry = response.headers.get("Retry-After", "")
-        reset = datetime.now(UTC) + timedelta(seconds=int(retry)) if retry.isdigit() else None
-        raise RateLimited("LinkedIn's rate limit is reached.", reset)
+        delay = int(retry_after) if retry_after.isdigit() else None
+        reset = datetime.now(UTC) + timedelta(seconds=delay) if delay is not None else None
+        return RateLimited("LinkedIn's rate limit is reached.", reset)
     if status >= 500:
-        raise Unavailable(
+        return Unavailable(
             f"LinkedIn is not answering right now ({message}).",
             reached=status not in NOT_REACHED_STATUSES,
         )
     if status == 404:
-        raise _NotFound(f"LinkedIn does not know it: {message}")
+        return _NotFound(f"LinkedIn does not know it: {message}")
     if status == 403:
-        raise _Forbidden(f"LinkedIn refused: {message}")
-    raise PermanentError(f"LinkedIn refused: {message}")
+        return _Forbidden(f"LinkedIn refused: {message}")
+    return PermanentError(f"LinkedIn refused: {message}")
 
 
 class _NotFound(PermanentError):

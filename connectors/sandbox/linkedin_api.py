@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, g, jsonify, redirect, request
 from werkzeug.wrappers import Response as BaseResponse
@@ -39,6 +39,8 @@ URN_RE = re.compile(r"^urn:li:(?:share|ugcPost):(\d+)$")
 POST_URN_RE = re.compile(r"^urn:li:(?:share|ugcPost|activity):\d+$")
 REACTIONS_KEY_RE = re.compile(r"^\(entity:(urn:li:[A-Za-z]+:\d+)\)$")
 MAX_PAGE = 100
+BATCH_IDS_RE = re.compile(r"^List\(([^()]+)\)$")
+MAX_QUERY = 4096  # LinkedIn answers 414 to a longer query string
 REACTION_SHARES = (
     ("LIKE", 0.7),
     ("PRAISE", 0.12),
@@ -247,6 +249,23 @@ def _reactions(post: Post) -> dict[str, int]:
     return {kind: count for kind, count in counts.items() if count}
 
 
+def _social_summary(post: Post, urn: str) -> dict[str, Any]:
+    comments = sandbox_state().engagement_of(post).comments
+    return {
+        "reactionSummaries": {
+            kind: {"reactionType": kind, "count": count} for kind, count in _reactions(post).items()
+        },
+        "commentsState": "OPEN",
+        "commentSummary": {"count": comments, "topLevelCount": math.ceil(comments * 0.8)},
+        "reactionsState": "OPEN",
+        "entity": urn,
+    }
+
+
+def _not_found(urn: str) -> dict[str, Any]:
+    return {"status": 404, "code": "NOT_FOUND", "message": f"Entity {urn} not found"}
+
+
 @blueprint.get("/rest/socialMetadata/<path:urn>")
 @api(scopes=set())
 def social_metadata(grant: AccessToken, urn: str) -> Any:
@@ -255,17 +274,33 @@ def social_metadata(grant: AccessToken, urn: str) -> Any:
         return denied
     post = _post_for_urn(urn)
     if post is None:
-        return _error(404, f"Entity {urn} not found", code="NOT_FOUND")
-    comments = sandbox_state().engagement_of(post).comments
-    return jsonify(
-        reactionSummaries={
-            kind: {"reactionType": kind, "count": count} for kind, count in _reactions(post).items()
-        },
-        commentsState="OPEN",
-        commentSummary={"count": comments, "topLevelCount": math.ceil(comments * 0.8)},
-        reactionsState="OPEN",
-        entity=urn,
-    )
+        return jsonify(_not_found(urn)), 404
+    return jsonify(_social_summary(post, urn))
+
+
+@blueprint.get("/rest/socialMetadata")
+@api(scopes=set())
+def social_metadata_batch(grant: AccessToken) -> Any:
+    """BATCH_GET `ids=List(urn%3Ali%3Ashare%3A1,...)`, each URN encoded as Rest.li 2.0 wants.
+    Keys come back in that encoded form; an unknown URN is a 404 in `errors`."""
+    denied = _no_metrics_access()
+    if denied:
+        return denied
+    if len(request.query_string) > MAX_QUERY:
+        return _error(414, "Request-URI Too Long")
+    listed = BATCH_IDS_RE.match(_raw_arg("ids") or "")
+    if listed is None or any(":" in key for key in listed.group(1).split(",")):
+        return _error(400, "Invalid query parameters passed to request")
+    results: dict[str, Any] = {}
+    statuses: dict[str, int] = {}
+    errors: dict[str, Any] = {}
+    for urn in dict.fromkeys(unquote(key) for key in listed.group(1).split(",")):
+        key, post = quote(urn, safe=""), _post_for_urn(urn)
+        if post is None:
+            errors[key] = _not_found(urn)
+        else:
+            results[key], statuses[key] = _social_summary(post, urn), 200
+    return jsonify(results=results, statuses=statuses, errors=errors)
 
 
 def _raw_arg(name: str) -> str | None:

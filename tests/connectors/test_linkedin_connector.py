@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, urlsplit
+import math
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 import responses
@@ -15,8 +16,10 @@ from connectors.base import (
     PermanentError,
     RateLimited,
     Tokens,
+    Unavailable,
 )
-from connectors.linkedin import API, OAUTH, LinkedIn
+from connectors.linkedin import ANALYTICS as ANALYTICS_TYPES
+from connectors.linkedin import API, OAUTH, SOCIAL_BATCH, LinkedIn
 from connectors.settings import NetworkSettings
 
 SETTINGS = NetworkSettings(
@@ -101,7 +104,29 @@ def test_publish_returns_the_urn_from_the_restli_header():
     assert post.remote_id == "urn:li:share:7" and "urn:li:share:7" in post.url
 
 
-SOCIAL = f"{API}/rest/socialMetadata/urn%3Ali%3Ashare%3A7"
+SOCIAL = f"{API}/rest/socialMetadata"
+DENIED = {"status": 403, "code": "ACCESS_DENIED", "message": "Not enough permissions"}
+
+
+def social_body(urn, likes=15, comments=4):
+    return {
+        "reactionSummaries": {
+            "LIKE": {"reactionType": "LIKE", "count": likes},
+            "PRAISE": {"reactionType": "PRAISE", "count": 5},
+        },
+        "commentSummary": {"count": comments, "topLevelCount": comments},
+        "entity": urn,
+    }
+
+
+def analytics_answer(request):
+    kind = parse_qs(urlsplit(request.url).query)["queryType"][0]
+    counts = {"IMPRESSION": 500, "MEMBERS_REACHED": 300, "RESHARE": 2}
+    return 200, {}, json.dumps({"elements": [{"count": counts[kind], "metricType": kind}]})
+
+
+def social_calls():
+    return [c for c in responses.calls if c.request.url.startswith(f"{SOCIAL}?")]
 
 
 @pytest.mark.parametrize("shape", ["string", "object"])
@@ -110,12 +135,9 @@ def test_metrics_read_social_metadata_and_both_analytics_shapes(shape):
     responses.get(
         SOCIAL,
         json={
-            "reactionSummaries": {
-                "LIKE": {"reactionType": "LIKE", "count": 15},
-                "PRAISE": {"reactionType": "PRAISE", "count": 5},
-            },
-            "commentSummary": {"count": 4, "topLevelCount": 3},
-            "entity": "urn:li:share:7",
+            "results": {"urn:li:share:7": social_body("urn:li:share:7")},
+            "statuses": {"urn:li:share:7": 200},
+            "errors": {},
         },
     )
 
@@ -132,18 +154,77 @@ def test_metrics_read_social_metadata_and_both_analytics_shapes(shape):
     assert (metrics.impressions, metrics.members_reached, metrics.likes) == (500, 300, 20)
     assert (metrics.comments, metrics.reshares, metrics.link_clicks) == (4, 2, None)
     assert metrics.missing == ()
+    assert responses.calls[0].request.url == f"{SOCIAL}?ids=List(urn%3Ali%3Ashare%3A7)"
     entity = parse_qs(urlsplit(responses.calls[1].request.url).query)["entity"][0]
     assert entity == "(share:urn:li:share:7)"
 
 
 @responses.activate
+def test_many_posts_cost_one_social_metadata_call_per_50_plus_their_analytics():
+    def batch_answer(request):
+        listed = urlsplit(request.url).query.removeprefix("ids=List(").removesuffix(")")
+        results = {}
+        for key in listed.split(","):  # Rest.li 2.0 answers with the keys encoded, as sent
+            urn = unquote(key)
+            results[key] = social_body(urn, likes=int(urn.rsplit(":", 1)[1]))
+        return 200, {}, json.dumps({"results": results, "statuses": {}, "errors": {}})
+
+    responses.add_callback(responses.GET, SOCIAL, callback=batch_answer)
+    responses.add_callback(responses.GET, ANALYTICS, callback=analytics_answer)
+    urns = [f"urn:li:{'ugcPost' if n % 2 else 'share'}:{n}" for n in range(1, 121)]
+
+    found = LinkedIn(SETTINGS).metrics(TOKENS, [*urns, urns[0], urns[60]])
+
+    assert [m.remote_id for m in found] == urns  # in order, each once
+    assert [m.likes for m in found] == [n + 5 for n in range(1, 121)]
+    assert all(m.impressions == 500 and m.comments == 4 and m.missing == () for m in found)
+    batches = social_calls()
+    assert len(batches) == math.ceil(len(urns) / SOCIAL_BATCH) == 3
+    assert len(responses.calls) == len(batches) + len(ANALYTICS_TYPES) * len(urns)
+    for batch, start in zip(batches, range(0, len(urns), SOCIAL_BATCH), strict=True):
+        ids = ",".join(quote(urn, safe="") for urn in urns[start : start + SOCIAL_BATCH])
+        assert batch.request.url == f"{SOCIAL}?ids=List({ids})"
+    assert batches[0].request.url.startswith(
+        f"{SOCIAL}?ids=List(urn%3Ali%3AugcPost%3A1,urn%3Ali%3Ashare%3A2,"
+    )
+
+
+@responses.activate
+def test_a_post_in_the_batch_errors_is_deleted_or_restricted_and_the_others_are_read():
+    urns = ["urn:li:share:1", "urn:li:ugcPost:2", "urn:li:share:3", "urn:li:share:4"]
+    responses.get(
+        SOCIAL,
+        json={
+            "results": {"urn:li:share:1": social_body("urn:li:share:1", likes=10)},
+            "statuses": {"urn:li:share:1": 200},
+            "errors": {
+                "urn%3Ali%3AugcPost%3A2": {"status": 404, "message": "Not found"},
+                "urn:li:share:3": {"status": 403, "message": "Not enough permissions"},
+            },  # urn:li:share:4 is in neither: not found either
+        },
+    )
+    responses.add_callback(responses.GET, ANALYTICS, callback=analytics_answer)
+
+    one, two, three, four = LinkedIn(SETTINGS).metrics(TOKENS, urns)
+
+    assert (one.likes, one.comments, one.impressions, one.missing) == (15, 4, 500, ())
+    assert (two.likes, two.impressions, two.missing) == (None, None, ("deleted or not found",))
+    assert four.missing == ("deleted or not found",)
+    assert three.likes is None and three.comments is None and three.impressions == 500
+    assert len(three.missing) == 1 and "likes and comments" in three.missing[0]
+    entities = [parse_qs(urlsplit(c.request.url).query)["entity"][0] for c in responses.calls[1:]]
+    assert sorted(set(entities)) == ["(share:urn:li:share:1)", "(share:urn:li:share:3)"]
+
+
+@responses.activate
 def test_metrics_without_permission_are_unknown_and_say_why():
-    denied = {"status": 403, "code": "ACCESS_DENIED", "message": "Not enough permissions"}
-    responses.get(SOCIAL, status=403, json=denied)
-    responses.get(ANALYTICS, status=403, json=denied)
-    [metrics] = LinkedIn(SETTINGS).metrics(TOKENS, ["urn:li:share:7"])
-    assert metrics.impressions is None and metrics.likes is None and metrics.comments is None
-    assert len(metrics.missing) == 2 and all("r_member_social" in m for m in metrics.missing)
+    responses.get(SOCIAL, status=403, json=DENIED)
+    responses.get(ANALYTICS, status=403, json=DENIED)
+    found = LinkedIn(SETTINGS).metrics(TOKENS, ["urn:li:share:7", "urn:li:ugcPost:8"])
+    for metrics in found:
+        assert metrics.impressions is None and metrics.likes is None and metrics.comments is None
+        assert len(metrics.missing) == 2 and all("r_member_social" in m for m in metrics.missing)
+    assert len(social_calls()) == 1
 
 
 @responses.activate
@@ -152,6 +233,23 @@ def test_a_deleted_post_is_said_to_be_deleted():
     [metrics] = LinkedIn(SETTINGS).metrics(TOKENS, ["urn:li:share:7"])
     assert metrics.likes is None and metrics.missing == ("deleted or not found",)
     assert len(responses.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        ({"status": 401, "json": {"status": 401, "message": "Invalid access token"}}, AuthExpired),
+        ({"status": 429, "json": {"status": 429, "message": "throttled"}}, RateLimited),
+        ({"status": 503, "json": {"status": 503, "message": "down"}}, Unavailable),
+        ({"json": {"results": {}, "errors": {"urn:li:share:7": {"status": 500}}}}, Unavailable),
+        ({"json": {"results": {}, "errors": {"urn:li:share:7": {"status": 429}}}}, RateLimited),
+    ],
+)
+@responses.activate
+def test_other_social_metadata_failures_become_our_own(answer, error):
+    responses.get(SOCIAL, **answer)
+    with pytest.raises(error):
+        LinkedIn(SETTINGS).metrics(TOKENS, ["urn:li:share:7"])
 
 
 @responses.activate

@@ -589,12 +589,47 @@ def test_linkedin_publish_and_metrics(app: Flask, state: SandboxState, clock: Cl
     assert followers["elements"] == [{"memberFollowersCount": sandbox_user("alice").followers}]
 
 
+def test_linkedin_social_metadata_batch_get(app: Flask, state: SandboxState, clock: Clock) -> None:
+    session = li_session(app, li_token(state))
+    urns = [li_post(session, "alice", f"Post {n}").headers["x-restli-id"] for n in (1, 2)]
+    clock.advance(days=3)
+    unknown = "urn:li:ugcPost:999"
+    ids = ",".join(quote(urn, safe="") for urn in [*urns, unknown, urns[0]])
+    batch_url = f"https://api.linkedin.com/rest/socialMetadata?ids=List({ids})"
+
+    answer = session.get(batch_url)
+
+    assert answer.status_code == 200
+    body = answer.json()
+    keys = [quote(urn, safe="") for urn in urns]
+    assert sorted(body["results"]) == sorted(keys) and body["statuses"] == dict.fromkeys(keys, 200)
+    for urn, key in zip(urns, keys, strict=True):
+        single = session.get(f"https://api.linkedin.com/rest/socialMetadata/{key}").json()
+        assert body["results"][key] == single and single["entity"] == urn
+        assert single["reactionSummaries"]["LIKE"]["count"] > 0
+    assert body["errors"] == {
+        "urn%3Ali%3AugcPost%3A999": {
+            "status": 404,
+            "code": "NOT_FOUND",
+            "message": f"Entity {unknown} not found",
+        }
+    }
+    unencoded = session.get(f"https://api.linkedin.com/rest/socialMetadata?ids=List({urns[0]})")
+    assert unencoded.status_code == 400
+    assert session.get("https://api.linkedin.com/rest/socialMetadata").status_code == 400
+    too_long = ",".join([quote(urns[0], safe="")] * 120)
+    assert session.get(f"{batch_url.split('?')[0]}?ids=List({too_long})").status_code == 414
+    refused = li_session(app, "nope").get(batch_url)
+    assert refused.status_code == 401 and refused.json()["code"] == "INVALID_ACCESS_TOKEN"
+
+
 def test_linkedin_metrics_need_metrics_access(app: Flask, state: SandboxState) -> None:
     state.linkedin_metrics_access = False
     session = li_session(app, li_token(state))
     urn = li_post(session, "alice", "hello").headers["x-restli-id"]
     urls = [
         f"https://api.linkedin.com/rest/socialMetadata/{quote(urn, safe='')}",
+        f"https://api.linkedin.com/rest/socialMetadata?ids=List({quote(urn, safe='')})",
         "https://api.linkedin.com/rest/memberFollowersCount?q=me",
         "https://api.linkedin.com/rest/memberCreatorPostAnalytics?q=entity&entity=(share:"
         f"{quote(urn, safe='')})&queryType=REACTION&aggregation=TOTAL",
