@@ -18,7 +18,14 @@ from pathlib import Path
 
 from advocacy.compliance.lexicon import find_terms
 from advocacy.compliance.links import approved_hosts, is_approved, link_host, link_spans
-from advocacy.compliance.normalise import Spans, contains_phrase, key, normalise, original
+from advocacy.compliance.normalise import (
+    Spans,
+    contains_phrase,
+    key,
+    normalise,
+    normalise_appended,
+    original,
+)
 from advocacy.compliance.personal_data import email_spans, number_spans
 from advocacy.compliance.rules import Rules, Severity, Term
 
@@ -171,9 +178,9 @@ def screen(text: str, network: str, rules: Rules, link: str | None = None) -> Sc
     folded, fold_spans = normalise(caption, fold=True)
     disclosure = rules.disclosure.strip()
     if disclosure and not contains_phrase(folded, key(disclosure)):
-        final = caption + (_DISCLOSURE_SEPARATORS[network] if caption else "") + disclosure
-        added = True
-        folded, fold_spans = normalise(final, fold=True)
+        tail = (_DISCLOSURE_SEPARATORS[network] if caption else "") + disclosure
+        final, added = caption + tail, True
+        folded, fold_spans = normalise_appended(caption, folded, fold_spans, tail, fold=True)
 
     found = _term_problems(final, folded, fold_spans, rules.terms)
     scan, spans = normalise(final, fold=False)

@@ -67,9 +67,11 @@ def _compile_lexicon(terms: tuple[Term, ...]) -> _Lexicon:
 def _may_match(lexicon: _Lexicon, folded: str) -> bool:
     """A quick pass for ASCII text: each word of a term is a whole word of any text it
     matches, so a caption without any term's longest word cannot match."""
-    if lexicon.anchors is None or not folded.isascii():
+    if lexicon.anchors is None:
         return True
-    return not lexicon.anchors.isdisjoint(folded.translate(_ASCII_NON_WORD).split())
+    if folded.isascii():
+        return not lexicon.anchors.isdisjoint(folded.translate(_ASCII_NON_WORD).split())
+    return not lexicon.anchors.isdisjoint(_WORD_RUN.findall(folded))
 
 
 _recent: tuple[tuple[Term, ...], _Lexicon] | None = None

@@ -11,7 +11,6 @@ import functools
 import re
 import unicodedata
 
-_CLUSTER = re.compile("[\\s\\S][\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff]*")
 Spans = list[tuple[int, int]] | None  # per normalised character: its cluster; None: aligned
 
 
@@ -20,6 +19,12 @@ def _fold(cluster: str) -> str:
     """NFKC and casefold; Turkish dotted and dotless i become plain i ("İNTERNAL")."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", cluster).casefold())
     return folded.replace("i\u0307", "i").replace("ı", "i")
+
+
+# A character that NFKC or casefolding may change beyond lowercasing: any non-ASCII one, or
+# an ASCII one carrying combining marks. ASCII text between them maps one to one.
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+_SPECIAL = re.compile(f"[\\s\\S][{_MARKS}]+|[^\\x00-\\x7f]")
 
 
 def normalise(text: str, fold: bool) -> tuple[str, Spans]:
@@ -33,11 +38,48 @@ def normalise(text: str, fold: bool) -> tuple[str, Spans]:
             return folded.replace("ı", "i"), None
     pieces: list[str] = []
     spans: list[tuple[int, int]] = []
-    for cluster in _CLUSTER.finditer(text):
+    done = 0
+    for cluster in _SPECIAL.finditer(text):
+        start, end = cluster.span()
+        if done < start:  # ASCII: NFKC leaves it, casefolding only lowers it
+            plain = text[done:start]
+            pieces.append(plain.lower() if fold else plain)
+            spans += _aligned(done, start)
         piece = _fold(cluster[0]) if fold else unicodedata.normalize("NFKC", cluster[0])
         pieces.append(piece)
-        spans += [cluster.span()] * len(piece)
+        spans += [(start, end)] * len(piece)
+        done = end
+    if done < len(text):
+        plain = text[done:]
+        pieces.append(plain.lower() if fold else plain)
+        spans += _aligned(done, len(text))
     return "".join(pieces), spans
+
+
+def _aligned(start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of text that maps one to one."""
+    return list(zip(range(start, end), range(start + 1, end + 1), strict=True))
+
+
+def normalise_appended(
+    text: str, normalised: str, spans: Spans, tail: str, fold: bool
+) -> tuple[str, Spans]:
+    """normalise(text + tail) from normalise(text): clusters never straddle the join when
+    `tail` starts with an ASCII character, so only `tail` is normalised."""
+    if not (text and tail and tail[0].isascii()):
+        return normalise(text + tail, fold)
+    extra, extra_spans = _normalised_tail(tail, fold)
+    if spans is None and extra_spans is None:
+        return normalised + extra, None
+    shift = len(text)
+    own = spans if spans is not None else _aligned(0, shift)
+    more = extra_spans if extra_spans is not None else _aligned(0, len(tail))
+    return normalised + extra, own + [(start + shift, end + shift) for start, end in more]
+
+
+@functools.lru_cache(maxsize=64)
+def _normalised_tail(tail: str, fold: bool) -> tuple[str, Spans]:
+    return normalise(tail, fold)
 
 
 def original(start: int, end: int, spans: Spans) -> tuple[int, int]:

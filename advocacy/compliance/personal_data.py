@@ -14,6 +14,7 @@ _EMAIL_DOMAIN = re.compile(r"@(?:[\w-]++\.)+[^\W\d_]{2,24}(?![\w-])")
 # Where a phone, card or ID number may be: ASCII digits (NFKC has folded fullwidth ones).
 _NUMBER = re.compile(r"[0-9(+][0-9 ().+-]*+")
 _DIGITS = re.compile(r"\d+")
+_ASCII_DIGIT = re.compile("[0-9]")
 _DIGIT_RUN = re.compile(r"(?<![\w+])\d++(?:[ -]\d++)*+(?!\w)")
 _SSN = re.compile(r"(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])")
 _NINO = re.compile(
@@ -102,7 +103,7 @@ def _phones(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
 
 def number_spans(text: str) -> list[tuple[int, int, str]]:
     """Cards, national IDs and phones, looked for only around runs of digits."""
-    if not any(digit in text for digit in "0123456789"):
+    if _ASCII_DIGIT.search(text) is None:
         return []
     found: dict[tuple[int, int], str] = {}
     for number in _NUMBER.finditer(text):

@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic company generator (python -m bench.generate)."""
