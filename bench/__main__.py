@@ -24,6 +24,8 @@ from bench.common import BenchError, Options, machine, progress
 
 BENCHMARKS: dict[str, str] = {
     "redirect": "bench.redirect",
+    "dashboard": "bench.dashboard",
+    "feed": "bench.feed",
     "sync": "bench.sync",
     "screening": "bench.screening",
 }
