@@ -40,7 +40,7 @@ def index():
         return render_template("feed/locked.html", decision=decision)
     allowed = shareable_networks(current_user)
     items = feed.feed_items(db.session, current_user, allowed)
-    asks = engage.asks_for(db.session, current_user)
+    asks = engage.open_asks(db.session, allowed)  # the asks on networks this person may use
     return render_template(
         "feed/index.html",
         items=items,

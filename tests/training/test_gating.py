@@ -253,6 +253,9 @@ def test_the_sql_clause_agrees_with_may_share_on_random_histories(
         expected = policy_certified(people, at)
         assert sql_certified(v1.course_id, at) == expected, at
         sizes.add(len(expected))
+        for person in people:  # the per-request shortcut decides as may_share does
+            by_network = [n for n in ("linkedin", "x") if may_share(person, n, at)]
+            assert shareable_networks(person, at) == by_network, (person.name, at)
     assert len(sizes) > 3  # the histories really differ over time
 
 
