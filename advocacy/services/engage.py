@@ -15,7 +15,6 @@ from advocacy import clock
 from advocacy.errors import NotFound, ValidationFailed
 from advocacy.models import EngageAsk, User
 from advocacy.services import audit
-from training.gating import shareable_networks
 
 ACTIONS = {"like": "Like", "comment": "Comment", "reshare": "Reshare"}
 # How long an ended ask stays on the marketer's page, with its credits.
@@ -96,11 +95,6 @@ def open_asks(session: Session, networks: list[str] | None = None) -> list[Engag
             return []
         query = query.where(EngageAsk.network.in_(networks))
     return list(session.scalars(query.order_by(EngageAsk.created_at.desc()).limit(50)))
-
-
-def asks_for(session: Session, user: User) -> list[EngageAsk]:
-    """The open asks on networks this person may share on (none while they are not)."""
-    return open_asks(session, shareable_networks(user))
 
 
 def ended_asks(session: Session) -> list[EngageAsk]:
