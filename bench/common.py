@@ -198,3 +198,16 @@ def sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def app_config(database_url: str, folder: Path) -> dict[str, Any]:
+    """The settings a benchmark gives `create_app`: its own database and instance folder,
+    tasks inline, no mail."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "benchmark-secret-key-that-is-long-enough-for-production",
+        "BASE_URL": "http://127.0.0.1:5000",
+        "INSTANCE_PATH": str(folder / "instance"),
+        "TASKS_IMMEDIATE": True,
+        "MAIL_SERVER": None,
+    }

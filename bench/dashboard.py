@@ -23,7 +23,7 @@ from sqlalchemy import select
 from advocacy import create_app
 from advocacy.extensions import db
 from advocacy.models import Click, LatestMetric, Role, Share, User
-from bench.common import Options, Result, progress, traced_peak_mib
+from bench.common import Options, Result, app_config, progress, traced_peak_mib
 
 RENDERS, QUICK_RENDERS = 7, 2
 TARGET_MS, TARGET_MB, TARGET_RATIO = 300.0, 300.0, 20.0
@@ -34,16 +34,7 @@ QUICK = ["--employees", "60", "--shares", "600", "--snapshots-per-share", "1"]
 def run(options: Options) -> list[Result]:
     folder = Path(tempfile.mkdtemp(prefix="chorus-bench-dashboard-"))
     url = options.database_url or _small_company(folder, options.quick)
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "benchmark-secret-key-that-is-long-enough-for-production",
-            "BASE_URL": "http://127.0.0.1:5000",
-            "INSTANCE_PATH": str(folder / "instance"),
-            "TASKS_IMMEDIATE": True,
-            "MAIL_SERVER": None,
-        }
-    )
+    app = create_app(app_config(url, folder))
     renders = QUICK_RENDERS if options.quick else RENDERS
     results = []
     with app.app_context():

@@ -21,7 +21,7 @@ from advocacy import clock, create_app
 from advocacy.extensions import db
 from advocacy.models import Campaign, ContentItem, User
 from advocacy.models.content import APPROVED
-from bench.common import Options, Result, progress
+from bench.common import Options, Result, app_config, progress
 from training.gating import may_share
 
 ITEMS, EMPLOYEES, BASELINE_ITEMS = 10_000, 10_000, 100
@@ -41,16 +41,7 @@ def run(options: Options) -> list[Result]:
         ["--employees", str(employees), "--shares", str(employees), "--snapshots-per-share", "1"]
         + ["--database-url", url]
     )
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "benchmark-secret-key-that-is-long-enough-for-production",
-            "BASE_URL": "http://127.0.0.1:5000",
-            "INSTANCE_PATH": str(folder / "instance"),
-            "TASKS_IMMEDIATE": True,
-            "MAIL_SERVER": None,
-        }
-    )
+    app = create_app(app_config(url, folder))
     renders = QUICK_RENDERS if options.quick else RENDERS
     with app.app_context():
         client = _certified_client(app)

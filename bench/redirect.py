@@ -18,7 +18,7 @@ from pathlib import Path
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from bench.common import Options, Result, latency_summary, progress
+from bench.common import Options, Result, app_config, latency_summary, progress
 
 SECONDS, QUICK_SECONDS = 10.0, 2.0
 CLIENTS, THREADS = 2, 8  # load-generator processes x connections each
@@ -79,15 +79,7 @@ def _summary(load: dict) -> dict:
 
 
 def _config(options: Options, folder: Path) -> dict:
-    url = options.database_url or f"sqlite:///{folder / 'redirect.db'}"
-    return {
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": "benchmark-secret-key-that-is-long-enough-for-production",
-        "BASE_URL": "http://127.0.0.1:5000",
-        "INSTANCE_PATH": str(folder / "instance"),
-        "TASKS_IMMEDIATE": True,
-        "MAIL_SERVER": None,
-    }
+    return app_config(options.database_url or f"sqlite:///{folder / 'redirect.db'}", folder)
 
 
 def _prepare(config: dict) -> list[str]:
