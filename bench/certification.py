@@ -108,7 +108,8 @@ def _attempt(
 
 
 def _number(rng: random.Random, taken: set[str]) -> str:
-    """CH-XXXX-XXXX, as assessment._certificate_number makes them; unique."""
+    """A unique number shaped like those of assessment._certificate_number ("CH-" and two
+    groups of four)."""
     while True:
         code = "".join(rng.choice(_CERTIFICATE_ALPHABET) for _ in range(8))
         number = f"CH-{code[:4]}-{code[4:]}"

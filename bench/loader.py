@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -49,7 +50,7 @@ def _row_function(converters: Sequence[Convert | None]) -> Callable[[tuple], tup
     return eval(f"lambda r: ({', '.join(parts)},)", names)  # only indexes and our names
 
 
-class Loader:
+class Loader(ABC):
     """Counts rows and seconds per table; subclasses write them."""
 
     def __init__(self, engine: Engine) -> None:
@@ -76,15 +77,17 @@ class Loader:
         process = table.c[column].type._cached_bind_processor(self.dialect)
         return None if process is None else _memoised(process)
 
+    @abstractmethod
     def _write(self, table: Table, columns: Sequence[str], rows: Iterable[tuple]) -> int:
-        raise NotImplementedError
+        """Send converted rows to the database (each dialect its fastest way)."""
 
+    @abstractmethod
     def commit(self) -> None:
-        raise NotImplementedError
+        """Make what was written so far durable."""
 
+    @abstractmethod
     def finish(self) -> None:
         """Commit, and leave the database as the app expects it."""
-        raise NotImplementedError
 
 
 class SQLiteLoader(Loader):

@@ -130,7 +130,7 @@ def current_course_ids(session: Session) -> list[int]:
 def people(session: Session, filters: Filters, at: datetime) -> dict[str, int]:
     """Employees, certified, certified who shared in scope, connected (for the funnel)."""
     certified = metrics.certified_clause(current_course_ids(session), at)
-    shared = User.id.in_(select(scope(filters).subquery().c.user_id))
+    shared = _sharers(filters)
     connected = User.id.in_(
         select(NetworkAccount.user_id).where(NetworkAccount.status == CONNECTED)
     )
@@ -144,6 +144,12 @@ def people(session: Session, filters: Filters, at: datetime) -> dict[str, int]:
     if filters.department_id is not None:
         query = query.where(User.department_id == filters.department_id)
     return {k: int(v or 0) for k, v in session.execute(query).one()._asdict().items()}
+
+
+def _sharers(filters: Filters):
+    """People who shared in scope, as a distinct id list: the planner then hashes it once
+    instead of rescanning the period's shares per person (as it may without statistics)."""
+    return User.id.in_(select(scope(filters).subquery().c.user_id).distinct())
 
 
 def _count_if(condition):
@@ -324,7 +330,7 @@ def _engagements(rows):
 def departments(session: Session, filters: Filters, at: datetime) -> pd.DataFrame:
     """Per department: employees, certified, certified who shared, coverage, participation."""
     certified = metrics.certified_clause(current_course_ids(session), at)
-    shared = User.id.in_(select(scope(filters).subquery().c.user_id))
+    shared = _sharers(filters)
     name = func.coalesce(Department.name, "No department").label("department")
     query = (
         select(
