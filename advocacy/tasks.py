@@ -145,3 +145,27 @@ def credit_colleague_engagement() -> None:
     from advocacy.services import engagement, networks
 
     engagement.credit_engagements(db.session, networks.connectors_of(current_app))
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@in_app
+def refresh_dashboard_totals() -> None:
+    """Every five minutes: the dashboards' totals for the days that changed."""
+    _roll_up(rebuild=False)
+
+
+@huey.periodic_task(crontab(minute="13", hour="3"))
+@in_app
+def rebuild_dashboard_totals() -> None:
+    """Nightly: every day's totals worked out again from nothing, so a change no refresh
+    could see (a share removed with its author, say) lasts a day at most."""
+    _roll_up(rebuild=True)
+
+
+def _roll_up(rebuild: bool) -> None:
+    from advocacy import clock
+    from advocacy.services import operations, rollups
+
+    work = rollups.rebuild if rebuild else rollups.refresh
+    report = work(db.session, clock.now())
+    operations.record_run(db.session, "dashboard totals", report.summary, [])

@@ -48,7 +48,7 @@ from advocacy.models import (
 )
 from advocacy.models.content import content_departments
 from advocacy.models.user import user_roles
-from advocacy.services import lexicon
+from advocacy.services import lexicon, rollups
 from advocacy.services.courses import import_course
 from advocacy.services.demo import DEFAULT_COURSE
 from advocacy.services.users import ensure_roles
@@ -125,6 +125,10 @@ def _fill(app: Flask, size: Size, span: Span, say: Callable[[str], None]) -> Loa
     _shares(loader, builder, planned, say)
     loader.commit()
     loader.finish()
+    started = time.perf_counter()
+    report = rollups.rebuild(db.session, span.until)
+    loader.seconds["(dashboard totals)"] += time.perf_counter() - started
+    say(f"dashboard totals: {report.summary} in {time.perf_counter() - started:.0f} s")
     return loader
 
 

@@ -5,10 +5,10 @@ Definitions come from dashboards.metrics."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from advocacy.models import (
@@ -23,6 +23,17 @@ from advocacy.models import (
     User,
 )
 from advocacy.models.networks import CONNECTED
+from advocacy.models.rollups import (
+    ALL_DEPARTMENTS,
+    BY_DEPARTMENT,
+    DAY,
+    MEASURES,
+    MONTH,
+    STATE_ID,
+    AdvocateTotal,
+    RollupState,
+    ShareTotal,
+)
 from advocacy.models.shares import PUBLISHED
 from dashboards import metrics
 from dashboards.filters import Filters
@@ -84,34 +95,134 @@ def per_share(filters: Filters, user_id: int | None = None):
     )
 
 
-def _sums(rows) -> list:
-    """The aggregate columns every breakdown shares."""
+def raw_facts(session: Session, filters: Filters, user_id: int | None = None):
+    """One row per share in scope, as the measures the rollups keep (models.rollups)."""
+    rows = per_share(filters, user_id)
     engaged = (
         func.coalesce(rows.c.likes, 0)
         + func.coalesce(rows.c.comments, 0)
         + func.coalesce(rows.c.reshares, 0)
         + rows.c.clicks
     )
+    return select(
+        _day(session, rows.c.published_at).label("day"),
+        rows.c.network,
+        rows.c.content_item_id,
+        rows.c.user_id,
+        literal(1).label("shares"),
+        func.coalesce(rows.c.follower_count, 0).label("potential_reach"),
+        case((rows.c.follower_count.is_not(None), 1), else_=0).label("reach_known"),
+        rows.c.impressions,
+        rows.c.members_reached,
+        rows.c.likes,
+        rows.c.comments,
+        rows.c.reshares,
+        rows.c.clicks,
+        case((rows.c.impressions.is_not(None), engaged), else_=0).label("engaged_where_seen"),
+    ).subquery("facts")
+
+
+def rollups_ready(session: Session) -> bool:
+    """Whether the totals have been worked out once (advocacy.services.rollups); until then
+    every figure is added up from the shares themselves."""
+    return session.get(RollupState, STATE_ID) is not None
+
+
+def share_facts(session: Session, filters: Filters):
+    """The scope's totals by day, network and item: from the rollups, per department when
+    the filters name one."""
+    if not rollups_ready(session):
+        return raw_facts(session, filters)
+    by_department = filters.department_id is not None
+    query = select(
+        ShareTotal.day, ShareTotal.network, ShareTotal.content_item_id, *_measures(ShareTotal)
+    ).where(
+        ShareTotal.grain == (BY_DEPARTMENT if by_department else ALL_DEPARTMENTS),
+        ShareTotal.day >= filters.start,
+        ShareTotal.day <= filters.end,
+    )
+    if by_department:
+        query = query.where(ShareTotal.department_id == filters.department_id)
+    if filters.network:
+        query = query.where(ShareTotal.network == filters.network)
+    if filters.campaign_id is not None:
+        query = query.join(ContentItem, ContentItem.id == ShareTotal.content_item_id).where(
+            ContentItem.campaign_id == filters.campaign_id
+        )
+    return query.subquery("facts")
+
+
+def advocate_facts(session: Session, filters: Filters):
+    """The scope's totals by person and network: from the rollups (whole months and the
+    days at either end) unless a campaign is chosen, whose shares are few enough to add up."""
+    if not rollups_ready(session) or filters.campaign_id is not None:
+        return raw_facts(session, filters)
+    query = select(AdvocateTotal.user_id, AdvocateTotal.network, *_measures(AdvocateTotal)).where(
+        _spans(filters.start, filters.end)
+    )
+    if filters.network:
+        query = query.where(AdvocateTotal.network == filters.network)
+    if filters.department_id is not None:
+        query = query.join(User, User.id == AdvocateTotal.user_id).where(
+            User.department_id == filters.department_id
+        )
+    return query.subquery("facts")
+
+
+def _measures(model) -> list:
+    return [getattr(model, name) for name in MEASURES]
+
+
+def _spans(start: date, end: date) -> ColumnElement[bool]:
+    """The advocate totals that make up start..end: its whole months, and days elsewhere."""
+    first = start if start.day == 1 else _next_month(start)
+    after = first
+    while _next_month(after) - timedelta(days=1) <= end:
+        after = _next_month(after)
+    if after == first:  # no whole month inside
+        return _days(start, end + timedelta(days=1))
+    months = and_(
+        AdvocateTotal.span == MONTH,
+        AdvocateTotal.starts_on >= first,
+        AdvocateTotal.starts_on < after,
+    )
+    return or_(_days(start, first), months, _days(after, end + timedelta(days=1)))
+
+
+def _days(start: date, before: date) -> ColumnElement[bool]:
+    return and_(
+        AdvocateTotal.span == DAY,
+        AdvocateTotal.starts_on >= start,
+        AdvocateTotal.starts_on < before,
+    )
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _sums(rows) -> list:
+    """The aggregate columns every breakdown shares."""
     return [
-        func.count().label("shares"),
-        func.coalesce(func.sum(rows.c.follower_count), 0).label("potential_reach"),
-        func.count(rows.c.follower_count).label("reach_known"),
+        func.coalesce(func.sum(rows.c.shares), 0).label("shares"),
+        func.coalesce(func.sum(rows.c.potential_reach), 0).label("potential_reach"),
+        func.coalesce(func.sum(rows.c.reach_known), 0).label("reach_known"),
         func.sum(rows.c.impressions).label("impressions"),
         func.sum(rows.c.members_reached).label("members_reached"),
         func.sum(rows.c.likes).label("likes"),
         func.sum(rows.c.comments).label("comments"),
         func.sum(rows.c.reshares).label("reshares"),
         func.coalesce(func.sum(rows.c.clicks), 0).label("clicks"),
-        func.coalesce(func.sum(case((rows.c.impressions.is_not(None), engaged), else_=0)), 0).label(
-            "engaged_where_seen"
-        ),
+        func.coalesce(func.sum(rows.c.engaged_where_seen), 0).label("engaged_where_seen"),
     ]
 
 
 def network_totals(
     session: Session, filters: Filters, user_id: int | None = None
 ) -> list[metrics.NetworkTotals]:
-    rows = per_share(filters, user_id)
+    rows = (
+        share_facts(session, filters) if user_id is None else raw_facts(session, filters, user_id)
+    )
     result = session.execute(
         select(rows.c.network, *_sums(rows)).group_by(rows.c.network).order_by(rows.c.network)
     )
@@ -130,7 +241,7 @@ def current_course_ids(session: Session) -> list[int]:
 def people(session: Session, filters: Filters, at: datetime) -> dict[str, int]:
     """Employees, certified, certified who shared in scope, connected (for the funnel)."""
     certified = metrics.certified_clause(current_course_ids(session), at)
-    shared = _sharers(filters)
+    shared = _sharers(session, filters)
     connected = User.id.in_(
         select(NetworkAccount.user_id).where(NetworkAccount.status == CONNECTED)
     )
@@ -146,10 +257,11 @@ def people(session: Session, filters: Filters, at: datetime) -> dict[str, int]:
     return {k: int(v or 0) for k, v in session.execute(query).one()._asdict().items()}
 
 
-def _sharers(filters: Filters):
+def _sharers(session: Session, filters: Filters):
     """People who shared in scope, as a distinct id list: the planner then hashes it once
     instead of rescanning the period's shares per person (as it may without statistics)."""
-    return User.id.in_(select(scope(filters).subquery().c.user_id).distinct())
+    rows = advocate_facts(session, filters)
+    return User.id.in_(select(rows.c.user_id).where(rows.c.shares > 0).distinct())
 
 
 def _count_if(condition):
@@ -157,8 +269,9 @@ def _count_if(condition):
 
 
 def active_advocates(session: Session, filters: Filters) -> int:
-    shares = scope(filters).subquery()
-    return session.scalar(select(func.count(func.distinct(shares.c.user_id)))) or 0
+    rows = advocate_facts(session, filters)
+    counted = select(func.count(func.distinct(rows.c.user_id))).where(rows.c.shares > 0)
+    return session.scalar(counted) or 0
 
 
 def headline(
@@ -196,18 +309,17 @@ def over_time(session: Session, filters: Filters) -> pd.DataFrame:
     """Shares, potential reach, impressions and clicks by the day (or week) shares went
     out. A day without shares has 0 of each; impressions are unknown only where shares went
     out and no network gave their impressions."""
-    rows = per_share(filters)
-    day = _day(session, rows.c.published_at).label("day")
+    rows = share_facts(session, filters)
     result = session.execute(
         select(
-            day,
-            func.count().label("shares"),
-            func.coalesce(func.sum(rows.c.follower_count), 0).label("potential_reach"),
+            rows.c.day,
+            func.coalesce(func.sum(rows.c.shares), 0).label("shares"),
+            func.coalesce(func.sum(rows.c.potential_reach), 0).label("potential_reach"),
             func.sum(rows.c.impressions).label("impressions"),
             func.coalesce(func.sum(rows.c.clicks), 0).label("clicks"),
         )
-        .group_by(day)
-        .order_by(day)
+        .group_by(rows.c.day)
+        .order_by(rows.c.day)
     ).all()
     columns = ["day", "shares", "potential_reach", "impressions", "clicks"]
     frame = pd.DataFrame(result, columns=columns)
@@ -265,14 +377,14 @@ def by_network(session: Session, filters: Filters, labels: Mapping[str, str]) ->
 
 def top_content(session: Session, filters: Filters, limit: int | None = TOP) -> pd.DataFrame:
     """Items by the engagements their shares earned (a campaign page lists them all)."""
-    rows = per_share(filters)
+    rows = share_facts(session, filters)
     engaged = _engagements(rows)
     query = (
         select(
             ContentItem.id.label("item_id"),
             ContentItem.title,
-            func.count().label("shares"),
-            func.coalesce(func.sum(rows.c.follower_count), 0).label("potential_reach"),
+            func.coalesce(func.sum(rows.c.shares), 0).label("shares"),
+            func.coalesce(func.sum(rows.c.potential_reach), 0).label("potential_reach"),
             func.sum(rows.c.impressions).label("impressions"),
             engaged,
             func.coalesce(func.sum(rows.c.clicks), 0).label("clicks"),
@@ -297,13 +409,13 @@ def top_content(session: Session, filters: Filters, limit: int | None = TOP) -> 
 
 def top_advocates(session: Session, filters: Filters, limit: int = TOP) -> pd.DataFrame:
     """People by the engagements their shares earned; those who opted out are left out."""
-    rows = per_share(filters)
+    rows = advocate_facts(session, filters)
     engaged = _engagements(rows)
     query = (
         select(
             User.id.label("user_id"),
             User.name,
-            func.count().label("shares"),
+            func.coalesce(func.sum(rows.c.shares), 0).label("shares"),
             func.sum(rows.c.impressions).label("impressions"),
             engaged,
             func.coalesce(func.sum(rows.c.clicks), 0).label("clicks"),
@@ -330,7 +442,7 @@ def _engagements(rows):
 def departments(session: Session, filters: Filters, at: datetime) -> pd.DataFrame:
     """Per department: employees, certified, certified who shared, coverage, participation."""
     certified = metrics.certified_clause(current_course_ids(session), at)
-    shared = _sharers(filters)
+    shared = _sharers(session, filters)
     name = func.coalesce(Department.name, "No department").label("department")
     query = (
         select(
@@ -379,11 +491,11 @@ def credits_in(session: Session, filters: Filters, user_id: int) -> int:
 def leaderboard(session: Session, filters: Filters, limit: int = TOP) -> pd.DataFrame:
     """People by points earned in the period (dashboards.metrics.points): shares, engagement
     credits and clicks. Those who opted out are left out."""
-    rows = per_share(filters)
+    rows = advocate_facts(session, filters)
     shared = (
         select(
             rows.c.user_id,
-            func.count().label("shares"),
+            func.coalesce(func.sum(rows.c.shares), 0).label("shares"),
             func.coalesce(func.sum(rows.c.clicks), 0).label("clicks"),
         )
         .group_by(rows.c.user_id)

@@ -13,6 +13,7 @@ from advocacy.models.login import LoginAttempt
 from advocacy.models.mail import OutboxMessage
 from advocacy.models.metrics import DailyMetric, LatestMetric, MetricSnapshot
 from advocacy.models.networks import NetworkAccount, OAuthRequest
+from advocacy.models.rollups import AdvocateTotal, RollupPendingDay, RollupState, ShareTotal
 from advocacy.models.settings import LexiconTerm, Setting
 from advocacy.models.shares import ArchiveRecord, Share
 from advocacy.models.training import (
@@ -30,6 +31,7 @@ from advocacy.models.user import ROLES, Department, Role, User
 
 __all__ = [
     "ROLES",
+    "AdvocateTotal",
     "ApiUsage",
     "ArchiveRecord",
     "Attempt",
@@ -57,7 +59,10 @@ __all__ = [
     "OutboxMessage",
     "Question",
     "Role",
+    "RollupPendingDay",
+    "RollupState",
     "Setting",
+    "ShareTotal",
     "Share",
     "TaskRun",
     "User",

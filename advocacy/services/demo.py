@@ -83,13 +83,14 @@ def seed_demo(session: Session, app: Flask | None = None) -> list[str]:
         marketer = find_by_email(session, "marketer@example.com")
         admin = find_by_email(session, "admin@example.com")
         if marketer and admin and seed_content(session, app, marketer, admin):
-            from advocacy.services import engagement, metrics, networks
+            from advocacy.services import engagement, metrics, networks, rollups
 
-            # The demo's figures and credited colleagues from the start; the consumer keeps
-            # them up to date hourly.
+            # The demo's figures, credited colleagues and dashboard totals from the start;
+            # the consumer keeps them up to date.
             connect = networks.connectors_of(app)
             metrics.sync_metrics(session, app.config, connect)
             engagement.credit_engagements(session, connect)
+            rollups.rebuild(session, clock.now())  # its past shares are older than any refresh
     return added
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from advocacy.errors import ValidationFailed
 from advocacy.models import Department, User
-from advocacy.services import audit
+from advocacy.services import audit, rollups
 from advocacy.services.users import (
     MAX_DEPARTMENT_LENGTH,
     UserChanges,
@@ -208,6 +208,8 @@ def import_users(session: Session, raw: bytes, *, actor: User, filename: str = "
                 result.unchanged += 1
                 continue
             result.updated += 1
+            if department != user.department:  # their past shares count for the new one
+                rollups.mark_user_days(session, user.id)
         user.name, user.department = changes.name, department
         user.roles = [role_rows[name] for name in sorted(role_names)]
         if is_new:

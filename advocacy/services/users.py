@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from advocacy.errors import NotFound, ValidationFailed
 from advocacy.models import ROLES, Department, Role, User
-from advocacy.services import audit
+from advocacy.services import audit, rollups
 from advocacy.services.accounts import end_all_sessions, find_by_email, normalize_email
 
 MAX_NAME_LENGTH = 200
@@ -206,6 +206,8 @@ def update_user(session: Session, user: User, changes: UserChanges, *, actor: Us
     after = snapshot(user)
     if before["email"] != after["email"]:
         end_all_sessions(user)
+    if before["department"] != after["department"]:  # their past shares count for the new one
+        rollups.mark_user_days(session, user.id)
     audit.record(
         session, "user.updated", actor=actor, subject=f"user:{user.id}", before=before, after=after
     )

@@ -10,7 +10,7 @@ import pytest
 from advocacy import clock
 from advocacy.extensions import db
 from advocacy.models import Click, EngageAsk, Engagement, LatestMetric, NetworkAccount, Share
-from advocacy.services import campaigns, content, settings
+from advocacy.services import campaigns, content, rollups, settings
 from dashboards.filters import Filters
 from dashboards.metrics import MediaPrice
 from tests.training.conftest import certify
@@ -79,8 +79,10 @@ def _connect(user, network) -> None:
     )
 
 
-@pytest.fixture
-def company(app, make_user, course, frozen_clock):
+@pytest.fixture(params=["added up from the shares", "read from the rollups"])
+def company(request, app, make_user, course, frozen_clock):
+    """The company below; each test runs once on the figures added up from the shares
+    themselves and once on the rollups (advocacy.services.rollups) worked out from them."""
     frozen_clock(datetime(2026, 4, 1, tzinfo=UTC))
     ann = make_user(name="Ann", department="Sales")
     bob = make_user(name="Bob", department="Engineering")
@@ -134,6 +136,8 @@ def company(app, make_user, course, frozen_clock):
     )
     db.session.commit()
     frozen_clock(TODAY)
+    if request.param == "read from the rollups":
+        rollups.refresh(db.session, TODAY)
     return {"ann": ann, "bob": bob, "cat": cat, "launch": launch, "stories": stories}
 
 

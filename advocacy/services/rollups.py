@@ -1,0 +1,246 @@
+"""Keep the dashboards' totals (advocacy.models.rollups) in step with the shares, their
+latest figures and their clicks.
+
+A refresh works out again every publish day that changed since the last one: days with
+shares published, figures read or clicks counted since then (looked for a margin before,
+so a change committed late is not missed), and days marked by `mark_user_days`. A day is
+replaced whole, in its own transaction, so a refresh never holds the database for long and
+running it twice changes nothing. The first refresh, and `rebuild`, do every day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from advocacy.models import Click, LatestMetric, Share, User
+from advocacy.models.rollups import (
+    ALL_DEPARTMENTS,
+    BY_DEPARTMENT,
+    DAY,
+    MEASURES,
+    MONTH,
+    STATE_ID,
+    AdvocateTotal,
+    RollupPendingDay,
+    RollupState,
+    ShareTotal,
+)
+from advocacy.models.shares import PUBLISHED
+from dashboards import metrics
+from dashboards.filters import Filters
+from dashboards.queries import per_share
+
+MARGIN = timedelta(minutes=10)  # look back this far before the last refresh's mark
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    days: int
+    months: int
+
+    @property
+    def summary(self) -> str:
+        return f"{self.days} publish days and {self.months} months of totals worked out again"
+
+
+def state(session: Session) -> RollupState | None:
+    """Where the totals stand; None until the first refresh (the dashboards then add up
+    the shares themselves)."""
+    return session.get(RollupState, STATE_ID)
+
+
+def refresh(session: Session, at: datetime) -> RefreshReport:
+    """Work out again the days that changed since the last refresh (every day the first
+    time)."""
+    current = state(session)
+    click_id = _settled_click_id(session, at)
+    if current is None or current.changes_before is None:
+        days = _all_days(session)
+        pending: list[date] = []
+    else:
+        since = current.changes_before - MARGIN
+        pending = list(session.scalars(select(RollupPendingDay.day)))
+        days = _changed_days(session, since, current.click_id) | set(pending)
+    report = refresh_days(session, days)
+    current = state(session) or RollupState(id=STATE_ID)
+    current.refreshed_at, current.changes_before, current.click_id = at, at, click_id
+    session.add(current)
+    if pending:
+        session.execute(delete(RollupPendingDay).where(RollupPendingDay.day.in_(pending)))
+    session.commit()
+    return report
+
+
+def rebuild(session: Session, at: datetime) -> RefreshReport:
+    """Work out every day again, from nothing (after bulk loads and for a nightly check)."""
+    session.execute(delete(ShareTotal))
+    session.execute(delete(AdvocateTotal))
+    session.execute(delete(RollupState))
+    session.commit()
+    return refresh(session, at)
+
+
+def mark_user_days(session: Session, user_id: int) -> None:
+    """The days someone shared on must be worked out again (their department changed);
+    the caller commits."""
+    days = set(
+        session.scalars(
+            select(AdvocateTotal.starts_on).where(
+                AdvocateTotal.user_id == user_id, AdvocateTotal.span == DAY
+            )
+        )
+    )
+    known = set(session.scalars(select(RollupPendingDay.day).where(RollupPendingDay.day.in_(days))))
+    session.add_all(RollupPendingDay(day=day) for day in sorted(days - known))
+
+
+def refresh_days(session: Session, days: Iterable[date]) -> RefreshReport:
+    """Replace the totals of these publish days, and of the months they fall in."""
+    days = sorted(set(days))
+    for day in days:
+        _replace_day(session, day)
+        session.commit()
+    months = sorted({day.replace(day=1) for day in days})
+    for month in months:
+        _replace_month(session, month)
+        session.commit()
+    return RefreshReport(len(days), len(months))
+
+
+def _settled_click_id(session: Session, at: datetime) -> int:
+    """The newest click older than the margin: every click up to it has been committed."""
+    found = session.scalar(
+        select(Click.id).where(Click.clicked_at < at - MARGIN).order_by(Click.id.desc()).limit(1)
+    )
+    return found or 0
+
+
+def _all_days(session: Session) -> set[date]:
+    return {
+        _utc_day(moment)
+        for moment in session.scalars(
+            select(Share.published_at).where(Share.status == PUBLISHED).distinct()
+        )
+    }
+
+
+def _changed_days(session: Session, since: datetime, click_id: int) -> set[date]:
+    published = select(Share.published_at).where(Share.status == PUBLISHED)
+    queries = (
+        published.where(Share.published_at >= since),
+        published.join(LatestMetric, LatestMetric.share_id == Share.id).where(
+            LatestMetric.read_at >= since
+        ),
+        published.join(Click, Click.share_id == Share.id).where(Click.id > click_id),
+    )
+    return {_utc_day(moment) for query in queries for moment in session.scalars(query.distinct())}
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def _replace_day(session: Session, day: date) -> None:
+    """One day's shares, added up per network and item (for all departments and per
+    department) and per person and network."""
+    rows = per_share(Filters(start=day, end=day)).alias("day_shares")
+    shares = session.execute(
+        select(rows, User.department_id).join(User, User.id == rows.c.user_id)
+    ).all()
+    by_item: dict[tuple, dict] = defaultdict(_zero)
+    by_department: dict[tuple, dict] = defaultdict(_zero)
+    by_person: dict[tuple, dict] = defaultdict(_zero)
+    for share in shares:
+        measures = _measures(share)
+        _add(by_item[share.network, share.content_item_id], measures)
+        _add(by_department[share.network, share.content_item_id, share.department_id], measures)
+        _add(by_person[share.user_id, share.network], measures)
+    session.execute(delete(ShareTotal).where(ShareTotal.day == day))
+    session.execute(
+        delete(AdvocateTotal).where(AdvocateTotal.span == DAY, AdvocateTotal.starts_on == day)
+    )
+    share_rows = [
+        {"grain": ALL_DEPARTMENTS, "day": day, "network": network, "content_item_id": item,
+         "department_id": None, **totals}
+        for (network, item), totals in by_item.items()
+    ] + [
+        {"grain": BY_DEPARTMENT, "day": day, "network": network, "content_item_id": item,
+         "department_id": department, **totals}
+        for (network, item, department), totals in by_department.items()
+    ]  # fmt: skip
+    if share_rows:
+        session.execute(insert(ShareTotal), share_rows)
+    person_rows = [
+        {"span": DAY, "starts_on": day, "user_id": user_id, "network": network, **totals}
+        for (user_id, network), totals in by_person.items()
+    ]
+    if person_rows:
+        session.execute(insert(AdvocateTotal), person_rows)
+
+
+def _replace_month(session: Session, month: date) -> None:
+    """A month's per-person totals: the sums of its day rows."""
+    following = (month + timedelta(days=32)).replace(day=1)
+    session.execute(
+        delete(AdvocateTotal).where(AdvocateTotal.span == MONTH, AdvocateTotal.starts_on == month)
+    )
+    days = select(
+        AdvocateTotal.user_id,
+        AdvocateTotal.network,
+        *(func.sum(getattr(AdvocateTotal, name)).label(name) for name in MEASURES),
+    ).where(
+        AdvocateTotal.span == DAY,
+        AdvocateTotal.starts_on >= month,
+        AdvocateTotal.starts_on < following,
+    )
+    rows = [
+        {"span": MONTH, "starts_on": month, **row._asdict()}
+        for row in session.execute(days.group_by(AdvocateTotal.user_id, AdvocateTotal.network))
+    ]
+    if rows:
+        session.execute(insert(AdvocateTotal), [_plain(row) for row in rows])
+
+
+def _plain(row: dict) -> dict:
+    """PostgreSQL sums are Decimal: ints again (None stays unknown)."""
+    return {k: int(v) if k in MEASURES and v is not None else v for k, v in row.items()}
+
+
+def _zero() -> dict:
+    return dict.fromkeys(MEASURES, None) | {
+        "shares": 0,
+        "potential_reach": 0,
+        "reach_known": 0,
+        "clicks": 0,
+        "engaged_where_seen": 0,
+    }
+
+
+def _measures(share) -> dict:
+    """One share's contribution to every total (dashboards.metrics' definitions)."""
+    engaged = metrics.engagements(share.likes, share.comments, share.reshares, share.clicks)
+    return {
+        "shares": 1,
+        "potential_reach": share.follower_count or 0,
+        "reach_known": int(share.follower_count is not None),
+        "impressions": share.impressions,
+        "members_reached": share.members_reached,
+        "likes": share.likes,
+        "comments": share.comments,
+        "reshares": share.reshares,
+        "clicks": share.clicks,
+        "engaged_where_seen": engaged if share.impressions is not None else 0,
+    }
+
+
+def _add(totals: dict, measures: dict) -> None:
+    for name, value in measures.items():
+        if value is not None:
+            totals[name] = value if totals[name] is None else totals[name] + value
