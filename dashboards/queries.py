@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, event, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from advocacy.models import (
@@ -26,6 +26,7 @@ from advocacy.models.networks import CONNECTED
 from advocacy.models.rollups import (
     ALL_DEPARTMENTS,
     BY_DEPARTMENT,
+    BY_NETWORK,
     DAY,
     MEASURES,
     MONTH,
@@ -128,16 +129,22 @@ def rollups_ready(session: Session) -> bool:
     return session.get(RollupState, STATE_ID) is not None
 
 
-def share_facts(session: Session, filters: Filters):
-    """The scope's totals by day, network and item: from the rollups, per department when
-    the filters name one."""
+def share_facts(session: Session, filters: Filters, by_item: bool = False):
+    """The scope's totals by day and network (and item, if asked): from the rollups, at
+    the coarsest grain that has what the filters and the breakdown need."""
     if not rollups_ready(session):
         return raw_facts(session, filters)
     by_department = filters.department_id is not None
+    if by_department:
+        grain = BY_DEPARTMENT
+    elif by_item or filters.campaign_id is not None:
+        grain = ALL_DEPARTMENTS
+    else:
+        grain = BY_NETWORK
     query = select(
         ShareTotal.day, ShareTotal.network, ShareTotal.content_item_id, *_measures(ShareTotal)
     ).where(
-        ShareTotal.grain == (BY_DEPARTMENT if by_department else ALL_DEPARTMENTS),
+        ShareTotal.grain == grain,
         ShareTotal.day >= filters.start,
         ShareTotal.day <= filters.end,
     )
@@ -240,38 +247,89 @@ def current_course_ids(session: Session) -> list[int]:
 
 def people(session: Session, filters: Filters, at: datetime) -> dict[str, int]:
     """Employees, certified, certified who shared in scope, connected (for the funnel)."""
-    certified = metrics.certified_clause(current_course_ids(session), at)
-    shared = _sharers(session, filters)
-    connected = User.id.in_(
-        select(NetworkAccount.user_id).where(NetworkAccount.status == CONNECTED)
-    )
-    query = select(
-        func.count().label("employees"),
-        _count_if(certified).label("certified"),
-        _count_if(and_(certified, connected)).label("connected"),
-        _count_if(and_(certified, connected, shared)).label("certified_connected_sharers"),
-        _count_if(and_(certified, shared)).label("certified_sharers"),
-    ).where(metrics.employee_clause())
-    if filters.department_id is not None:
-        query = query.where(User.department_id == filters.department_id)
-    return {k: int(v or 0) for k, v in session.execute(query).one()._asdict().items()}
+    staff = employees(session, filters.department_id, at)
+    shared = staff.user_id.isin(sharer_totals(session, filters).index)
+    certified, connected = staff.certified, staff.connected
+    return {
+        "employees": len(staff),
+        "certified": int(certified.sum()),
+        "connected": int((certified & connected).sum()),
+        "certified_connected_sharers": int((certified & connected & shared).sum()),
+        "certified_sharers": int((certified & shared).sum()),
+    }
 
 
-def _sharers(session: Session, filters: Filters):
-    """People who shared in scope, as a distinct id list: the planner then hashes it once
-    instead of rescanning the period's shares per person (as it may without statistics)."""
-    rows = advocate_facts(session, filters)
-    return User.id.in_(select(rows.c.user_id).where(rows.c.shares > 0).distinct())
+def employees(session: Session, department_id: int | None, at: datetime) -> pd.DataFrame:
+    """One row per employee (metrics.employee_clause): department, whether certified at
+    `at` and whether a network is connected. Read once per page and period."""
+
+    def read() -> pd.DataFrame:
+        query = (
+            select(
+                User.id.label("user_id"),
+                func.coalesce(Department.name, "No department").label("department"),
+            )
+            .outerjoin(Department, Department.id == User.department_id)
+            .where(metrics.employee_clause())
+        )
+        if department_id is not None:
+            query = query.where(User.department_id == department_id)
+        frame = pd.DataFrame(session.execute(query).all(), columns=["user_id", "department"])
+        certified = metrics.certified_clause(current_course_ids(session), at)
+        holders = session.scalars(select(User.id).where(certified))
+        connected = session.scalars(
+            select(NetworkAccount.user_id).where(NetworkAccount.status == CONNECTED).distinct()
+        )
+        frame["certified"] = frame.user_id.isin(list(holders))
+        frame["connected"] = frame.user_id.isin(list(connected))
+        return frame
+
+    return _memo(session, ("employees", department_id, at), read)
 
 
-def _count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+def sharer_totals(session: Session, filters: Filters) -> pd.DataFrame:
+    """Everyone who shared in scope (employees or not), by user id: shares, impressions,
+    engagements and clicks. Read once per page and period."""
+
+    def read() -> pd.DataFrame:
+        rows = advocate_facts(session, filters)
+        query = (
+            select(
+                rows.c.user_id,
+                func.coalesce(func.sum(rows.c.shares), 0).label("shares"),
+                func.sum(rows.c.impressions).label("impressions"),
+                _engagements(rows),
+                func.coalesce(func.sum(rows.c.clicks), 0).label("clicks"),
+            )
+            .group_by(rows.c.user_id)
+            .having(func.sum(rows.c.shares) > 0)
+        )
+        columns = ["user_id", "shares", "impressions", "engagements", "clicks"]
+        return pd.DataFrame(session.execute(query).all(), columns=columns).set_index("user_id")
+
+    return _memo(session, ("sharers", filters), read)
+
+
+MEMO = "chorus_dashboard_memo"
+
+
+def _memo(session: Session, key: tuple, read):
+    """What one transaction already read (a page asks for the same period several times);
+    forgotten when the transaction ends, so a later one sees new data."""
+    memo = session.info.setdefault(MEMO, {})
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(MEMO, None)
 
 
 def active_advocates(session: Session, filters: Filters) -> int:
-    rows = advocate_facts(session, filters)
-    counted = select(func.count(func.distinct(rows.c.user_id))).where(rows.c.shares > 0)
-    return session.scalar(counted) or 0
+    return len(sharer_totals(session, filters))
 
 
 def headline(
@@ -377,7 +435,7 @@ def by_network(session: Session, filters: Filters, labels: Mapping[str, str]) ->
 
 def top_content(session: Session, filters: Filters, limit: int | None = TOP) -> pd.DataFrame:
     """Items by the engagements their shares earned (a campaign page lists them all)."""
-    rows = share_facts(session, filters)
+    rows = share_facts(session, filters, by_item=True)
     engaged = _engagements(rows)
     query = (
         select(
@@ -409,25 +467,18 @@ def top_content(session: Session, filters: Filters, limit: int | None = TOP) -> 
 
 def top_advocates(session: Session, filters: Filters, limit: int = TOP) -> pd.DataFrame:
     """People by the engagements their shares earned; those who opted out are left out."""
-    rows = advocate_facts(session, filters)
-    engaged = _engagements(rows)
-    query = (
-        select(
-            User.id.label("user_id"),
-            User.name,
-            func.coalesce(func.sum(rows.c.shares), 0).label("shares"),
-            func.sum(rows.c.impressions).label("impressions"),
-            engaged,
-            func.coalesce(func.sum(rows.c.clicks), 0).label("clicks"),
-        )
-        .join(User, User.id == rows.c.user_id)
-        .where(User.leaderboard_opt_out.is_(False))
-        .group_by(User.id, User.name)
-        .order_by(engaged.desc(), User.id)
-        .limit(limit)
+    totals = sharer_totals(session, filters)
+    opted_out = session.scalars(select(User.id).where(User.leaderboard_opt_out.is_(True)))
+    ranked = (
+        totals.drop(index=list(opted_out), errors="ignore")
+        .reset_index()
+        .sort_values(["engagements", "user_id"], ascending=[False, True])
+        .head(limit)
     )
-    columns = ["user_id", "name", "shares", "impressions", "engagements", "clicks"]
-    return pd.DataFrame(session.execute(query).all(), columns=columns)
+    named = select(User.id, User.name).where(User.id.in_(ranked.user_id.tolist()))
+    names = {user_id: name for user_id, name in session.execute(named)}
+    ranked.insert(1, "name", [names[user_id] for user_id in ranked.user_id])
+    return ranked.reset_index(drop=True)
 
 
 def _engagements(rows):
@@ -441,30 +492,15 @@ def _engagements(rows):
 
 def departments(session: Session, filters: Filters, at: datetime) -> pd.DataFrame:
     """Per department: employees, certified, certified who shared, coverage, participation."""
-    certified = metrics.certified_clause(current_course_ids(session), at)
-    shared = _sharers(session, filters)
-    name = func.coalesce(Department.name, "No department").label("department")
-    query = (
-        select(
-            name,
-            func.count().label("employees"),
-            _count_if(certified).label("certified"),
-            _count_if(and_(certified, shared)).label("shared"),
-        )
-        .select_from(User)
-        .outerjoin(Department, Department.id == User.department_id)
-        .where(metrics.employee_clause())
-        .group_by(name)
-        .order_by(name)
+    staff = employees(session, filters.department_id, at)
+    shared = staff.certified & staff.user_id.isin(sharer_totals(session, filters).index)
+    frame = (
+        staff.assign(employees=1, shared=shared)
+        .groupby("department", sort=True)[["employees", "certified", "shared"]]
+        .sum()
+        .astype(int)
+        .reset_index()
     )
-    if filters.department_id is not None:
-        query = query.where(User.department_id == filters.department_id)
-    frame = pd.DataFrame(
-        session.execute(query).all(), columns=["department", "employees", "certified", "shared"]
-    )
-    frame[["employees", "certified", "shared"]] = frame[
-        ["employees", "certified", "shared"]
-    ].astype(int)
     frame["coverage"] = [
         metrics.rate(c, e) for c, e in zip(frame.certified, frame.employees, strict=True)
     ]

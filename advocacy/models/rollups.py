@@ -27,7 +27,7 @@ MEASURES = (
     "clicks",
     "engaged_where_seen",
 )
-ALL_DEPARTMENTS, BY_DEPARTMENT = "all", "department"
+BY_NETWORK, ALL_DEPARTMENTS, BY_DEPARTMENT = "network", "all", "department"
 DAY, MONTH = "day", "month"
 STATE_ID = 1  # RollupState has one row
 
@@ -46,9 +46,10 @@ class Totals:
 
 
 class ShareTotal(Totals, Base):
-    """One publish day x network x content item, either for all departments together
-    (grain "all") or for one department of the sharers (grain "department"; department_id
-    None is people without one). The department is the sharer's when the day was rolled up;
+    """One publish day x network, at one of three grains: all items and departments
+    together ("network": a year is 730 rows), per content item ("all" departments), or per
+    item and department of the sharers ("department"; department_id None is people without
+    one). The department is the sharer's when the day was rolled up;
     changing someone's department rolls their days up again."""
 
     __tablename__ = "share_totals"
@@ -61,7 +62,9 @@ class ShareTotal(Totals, Base):
     grain: Mapped[str] = mapped_column(String(12))
     day: Mapped[date]
     network: Mapped[str] = mapped_column(String(32))
-    content_item_id: Mapped[int] = mapped_column(ForeignKey("content_items.id", ondelete="CASCADE"))
+    content_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("content_items.id", ondelete="CASCADE")
+    )
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("departments.id", ondelete="SET NULL")
     )

@@ -22,6 +22,7 @@ from advocacy.models import Click, LatestMetric, Share, User
 from advocacy.models.rollups import (
     ALL_DEPARTMENTS,
     BY_DEPARTMENT,
+    BY_NETWORK,
     DAY,
     MEASURES,
     MONTH,
@@ -154,11 +155,13 @@ def _replace_day(session: Session, day: date) -> None:
     shares = session.execute(
         select(rows, User.department_id).join(User, User.id == rows.c.user_id)
     ).all()
+    by_network: dict[str, dict] = defaultdict(_zero)
     by_item: dict[tuple, dict] = defaultdict(_zero)
     by_department: dict[tuple, dict] = defaultdict(_zero)
     by_person: dict[tuple, dict] = defaultdict(_zero)
     for share in shares:
         measures = _measures(share)
+        _add(by_network[share.network], measures)
         _add(by_item[share.network, share.content_item_id], measures)
         _add(by_department[share.network, share.content_item_id, share.department_id], measures)
         _add(by_person[share.user_id, share.network], measures)
@@ -167,6 +170,10 @@ def _replace_day(session: Session, day: date) -> None:
         delete(AdvocateTotal).where(AdvocateTotal.span == DAY, AdvocateTotal.starts_on == day)
     )
     share_rows = [
+        {"grain": BY_NETWORK, "day": day, "network": network, "content_item_id": None,
+         "department_id": None, **totals}
+        for network, totals in by_network.items()
+    ] + [
         {"grain": ALL_DEPARTMENTS, "day": day, "network": network, "content_item_id": item,
          "department_id": None, **totals}
         for (network, item), totals in by_item.items()

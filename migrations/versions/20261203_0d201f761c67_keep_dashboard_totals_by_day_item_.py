@@ -55,7 +55,7 @@ def upgrade():
     sa.Column('grain', sa.String(length=12), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('network', sa.String(length=32), nullable=False),
-    sa.Column('content_item_id', sa.Integer(), nullable=False),
+    sa.Column('content_item_id', sa.Integer(), nullable=True),
     sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('shares', sa.Integer(), nullable=False),
     sa.Column('potential_reach', sa.Integer(), nullable=False),
