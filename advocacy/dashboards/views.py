@@ -82,6 +82,7 @@ def overview():
         comparison=service.compare(db.session, filters),
         charts=_charts(filters),
         currency=service.currency(db.session),
+        as_of=service.figures_as_of(db.session),
         **_choices(),
     )
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from advocacy import clock
 from advocacy.errors import NotFound, ValidationFailed
 from advocacy.models import Campaign, User
-from advocacy.services import settings
+from advocacy.services import rollups, settings
 from dashboards import queries
 from dashboards.filters import Filters
 from dashboards.metrics import Headline, MediaPrice, NetworkTotals, change, points
@@ -44,6 +44,13 @@ def update_media_value(
     settings.put(session, "media_value", value, actor)
     session.commit()
     return True
+
+
+def figures_as_of(session: Session) -> datetime | None:
+    """When the dashboards' totals were last brought up to date (None: never yet, so the
+    pages add up the shares themselves and are current)."""
+    found = rollups.state(session)
+    return found.refreshed_at if found else None
 
 
 def standing_at(filters: Filters) -> datetime:

@@ -239,3 +239,14 @@ def test_rates_change_in_percentage_points(company, client, reader):
     # Participation: 2 of 3 certified in June against 1 of 3 in May.
     assert "Participation 66.7% ▲ 33.3 pts" in shown
     assert "Certification coverage 75.0% no change" in shown
+
+
+def test_the_overview_says_how_fresh_its_totals_are(company, client, reader, request):
+    reader("executive")
+
+    shown = text(client.get("/dashboards?period=30d"))
+
+    if "rollups" in request.node.callspec.params["company"]:
+        assert "Figures as of 30 Jun 2026, 12:00 UTC" in shown
+    else:  # never rolled up: added up from the shares, current
+        assert "Figures as of" not in shown
