@@ -85,3 +85,13 @@ def test_create_admin_refuses_a_weak_password_or_bad_email(app):
     )
     assert bad.exit_code != 0 and "not a valid email" in bad.output
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_refresh_totals_brings_the_dashboards_up_to_date(app):
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["refresh-totals"])
+    again = runner.invoke(args=["refresh-totals", "--rebuild"])
+
+    assert first.exit_code == 0 and again.exit_code == 0
+    assert "publish days" in first.output and "publish days" in again.output
