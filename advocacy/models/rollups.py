@@ -28,6 +28,7 @@ MEASURES = (
     "engaged_where_seen",
 )
 BY_NETWORK, ALL_DEPARTMENTS, BY_DEPARTMENT = "network", "all", "department"
+GRAINS = (BY_NETWORK, ALL_DEPARTMENTS, BY_DEPARTMENT)
 DAY, MONTH = "day", "month"
 STATE_ID = 1  # RollupState has one row
 

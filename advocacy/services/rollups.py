@@ -24,6 +24,7 @@ from advocacy.models.rollups import (
     BY_DEPARTMENT,
     BY_NETWORK,
     DAY,
+    GRAINS,
     MEASURES,
     MONTH,
     STATE_ID,
@@ -133,15 +134,19 @@ def _all_days(session: Session) -> set[date]:
 
 
 def _changed_days(session: Session, since: datetime, click_id: int) -> set[date]:
+    """Publish days of shares published, read or clicked since then. The changes are looked
+    up first (by their indexes), then their shares: a join would let the planner scan every
+    share instead."""
     published = select(Share.published_at).where(Share.status == PUBLISHED)
+    read = select(LatestMetric.share_id).where(LatestMetric.read_at >= since)
+    clicked = select(Click.share_id).where(Click.id > click_id)
     queries = (
         published.where(Share.published_at >= since),
-        published.join(LatestMetric, LatestMetric.share_id == Share.id).where(
-            LatestMetric.read_at >= since
-        ),
-        published.join(Click, Click.share_id == Share.id).where(Click.id > click_id),
+        select(Share.published_at).where(Share.id.in_(read)),  # (any status: no harm)
+        select(Share.published_at).where(Share.id.in_(clicked)),
     )
-    return {_utc_day(moment) for query in queries for moment in session.scalars(query.distinct())}
+    moments = (moment for query in queries for moment in session.scalars(query.distinct()))
+    return {_utc_day(moment) for moment in moments if moment is not None}
 
 
 def _utc_day(moment: datetime) -> date:
@@ -165,7 +170,7 @@ def _replace_day(session: Session, day: date) -> None:
         _add(by_item[share.network, share.content_item_id], measures)
         _add(by_department[share.network, share.content_item_id, share.department_id], measures)
         _add(by_person[share.user_id, share.network], measures)
-    session.execute(delete(ShareTotal).where(ShareTotal.day == day))
+    session.execute(delete(ShareTotal).where(ShareTotal.grain.in_(GRAINS), ShareTotal.day == day))
     session.execute(
         delete(AdvocateTotal).where(AdvocateTotal.span == DAY, AdvocateTotal.starts_on == day)
     )
@@ -183,13 +188,13 @@ def _replace_day(session: Session, day: date) -> None:
         for (network, item, department), totals in by_department.items()
     ]  # fmt: skip
     if share_rows:
-        session.execute(insert(ShareTotal), share_rows)
+        session.execute(insert(ShareTotal.__table__), share_rows)
     person_rows = [
         {"span": DAY, "starts_on": day, "user_id": user_id, "network": network, **totals}
         for (user_id, network), totals in by_person.items()
     ]
     if person_rows:
-        session.execute(insert(AdvocateTotal), person_rows)
+        session.execute(insert(AdvocateTotal.__table__), person_rows)
 
 
 def _replace_month(session: Session, month: date) -> None:
@@ -212,7 +217,7 @@ def _replace_month(session: Session, month: date) -> None:
         for row in session.execute(days.group_by(AdvocateTotal.user_id, AdvocateTotal.network))
     ]
     if rows:
-        session.execute(insert(AdvocateTotal), [_plain(row) for row in rows])
+        session.execute(insert(AdvocateTotal.__table__), [_plain(row) for row in rows])
 
 
 def _plain(row: dict) -> dict:
