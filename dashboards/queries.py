@@ -263,7 +263,7 @@ def employees(session: Session, department_id: int | None, at: datetime) -> pd.D
     """One row per employee (metrics.employee_clause): department, whether certified at
     `at` and whether a network is connected. Read once per page and period."""
 
-    def read() -> pd.DataFrame:
+    def staff() -> pd.DataFrame:
         query = (
             select(
                 User.id.label("user_id"),
@@ -275,16 +275,19 @@ def employees(session: Session, department_id: int | None, at: datetime) -> pd.D
         if department_id is not None:
             query = query.where(User.department_id == department_id)
         frame = pd.DataFrame(session.execute(query).all(), columns=["user_id", "department"])
-        certified = metrics.certified_clause(current_course_ids(session), at)
-        holders = session.scalars(select(User.id).where(certified))
         connected = session.scalars(
             select(NetworkAccount.user_id).where(NetworkAccount.status == CONNECTED).distinct()
         )
-        frame["certified"] = frame.user_id.isin(list(holders))
         frame["connected"] = frame.user_id.isin(list(connected))
         return frame
 
-    return _memo(session, ("employees", department_id, at), read)
+    def holders() -> list[int]:
+        certified = metrics.certified_clause(current_course_ids(session), at)
+        return list(session.scalars(select(User.id).where(certified)))
+
+    frame = _memo(session, ("staff", department_id), staff).copy()
+    frame.insert(2, "certified", frame.user_id.isin(_memo(session, ("certified", at), holders)))
+    return frame
 
 
 def sharer_totals(session: Session, filters: Filters) -> pd.DataFrame:

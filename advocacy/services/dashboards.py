@@ -54,8 +54,9 @@ def figures_as_of(session: Session) -> datetime | None:
 
 
 def standing_at(filters: Filters) -> datetime:
-    """When certification is counted: the end of the period, or now if it has not ended."""
-    return min(clock.now(), filters.ends_before)
+    """When certification is counted: the end of the period, or now if it has not ended
+    (to the minute, so the figures of one page count it at the same moment)."""
+    return min(clock.now().replace(second=0, microsecond=0), filters.ends_before)
 
 
 @dataclass(frozen=True)
