@@ -5,7 +5,7 @@ Definitions come from dashboards.metrics."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, case, event, func, literal, or_, select
@@ -27,16 +27,14 @@ from advocacy.models.rollups import (
     ALL_DEPARTMENTS,
     BY_DEPARTMENT,
     BY_NETWORK,
-    DAY,
     MEASURES,
-    MONTH,
     STATE_ID,
     AdvocateTotal,
     RollupState,
     ShareTotal,
 )
 from advocacy.models.shares import PUBLISHED
-from dashboards import metrics
+from dashboards import metrics, spans
 from dashboards.filters import Filters
 
 TOP = 10
@@ -160,8 +158,9 @@ def share_facts(session: Session, filters: Filters, by_item: bool = False):
 
 
 def advocate_facts(session: Session, filters: Filters):
-    """The scope's totals by person and network: from the rollups (whole months and the
-    days at either end) unless a campaign is chosen, whose shares are few enough to add up."""
+    """The scope's totals by person and network: from the rollups (the fewest calendar
+    spans that make up the period, dashboards.spans) unless a campaign is chosen, whose
+    shares are few enough to add up."""
     if not rollups_ready(session) or filters.campaign_id is not None:
         return raw_facts(session, filters)
     query = select(AdvocateTotal.user_id, AdvocateTotal.network, *_measures(AdvocateTotal)).where(
@@ -181,31 +180,17 @@ def _measures(model) -> list:
 
 
 def _spans(start: date, end: date) -> ColumnElement[bool]:
-    """The advocate totals that make up start..end: its whole months, and days elsewhere."""
-    first = start if start.day == 1 else _next_month(start)
-    after = first
-    while _next_month(after) - timedelta(days=1) <= end:
-        after = _next_month(after)
-    if after == first:  # no whole month inside
-        return _days(start, end + timedelta(days=1))
-    months = and_(
-        AdvocateTotal.span == MONTH,
-        AdvocateTotal.starts_on >= first,
-        AdvocateTotal.starts_on < after,
+    """The advocate totals that make up start..end."""
+    return or_(
+        *(
+            and_(
+                AdvocateTotal.span == span,
+                AdvocateTotal.starts_on >= first,
+                AdvocateTotal.starts_on < following,
+            )
+            for span, first, following in spans.cut(start, end)
+        )
     )
-    return or_(_days(start, first), months, _days(after, end + timedelta(days=1)))
-
-
-def _days(start: date, before: date) -> ColumnElement[bool]:
-    return and_(
-        AdvocateTotal.span == DAY,
-        AdvocateTotal.starts_on >= start,
-        AdvocateTotal.starts_on < before,
-    )
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def _sums(rows) -> list:

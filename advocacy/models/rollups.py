@@ -29,7 +29,6 @@ MEASURES = (
 )
 BY_NETWORK, ALL_DEPARTMENTS, BY_DEPARTMENT = "network", "all", "department"
 GRAINS = (BY_NETWORK, ALL_DEPARTMENTS, BY_DEPARTMENT)
-DAY, MONTH = "day", "month"
 STATE_ID = 1  # RollupState has one row
 
 
@@ -72,9 +71,9 @@ class ShareTotal(Totals, Base):
 
 
 class AdvocateTotal(Totals, Base):
-    """One person's shares on one network over a day or a calendar month (span): a period
-    adds up its whole months and the days at either end, so a year is about 13 rows per
-    person and network instead of 365."""
+    """One person's shares on one network over a calendar span (dashboards.spans: a day, a
+    7-day week of a month, a month or a quarter): a period adds up the fewest spans that
+    make it up."""
 
     __tablename__ = "advocate_totals"
     __table_args__ = (Index("ix_advocate_totals_user_id_span", "user_id", "span", "starts_on"),)

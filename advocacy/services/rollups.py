@@ -23,10 +23,8 @@ from advocacy.models.rollups import (
     ALL_DEPARTMENTS,
     BY_DEPARTMENT,
     BY_NETWORK,
-    DAY,
     GRAINS,
     MEASURES,
-    MONTH,
     STATE_ID,
     AdvocateTotal,
     RollupPendingDay,
@@ -34,9 +32,10 @@ from advocacy.models.rollups import (
     ShareTotal,
 )
 from advocacy.models.shares import PUBLISHED
-from dashboards import metrics
+from dashboards import metrics, spans
 from dashboards.filters import Filters
 from dashboards.queries import per_share
+from dashboards.spans import DAY, MADE_OF
 
 MARGIN = timedelta(minutes=10)  # look back this far before the last refresh's mark
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -45,11 +44,11 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 @dataclass(frozen=True)
 class RefreshReport:
     days: int
-    months: int
+    spans: int  # weeks, months and quarters made up again from them
 
     @property
     def summary(self) -> str:
-        return f"{self.days} publish days and {self.months} months of totals worked out again"
+        return f"{self.days} publish days (and {self.spans} longer spans) worked out again"
 
 
 def state(session: Session) -> RollupState | None:
@@ -104,16 +103,19 @@ def mark_user_days(session: Session, user_id: int) -> None:
 
 
 def refresh_days(session: Session, days: Iterable[date]) -> RefreshReport:
-    """Replace the totals of these publish days, and of the months they fall in."""
+    """Replace the totals of these publish days, then of the longer spans they fall in."""
     days = sorted(set(days))
     for day in days:
         _replace_day(session, day)
         session.commit()
-    months = sorted({day.replace(day=1) for day in days})
-    for month in months:
-        _replace_month(session, month)
-        session.commit()
-    return RefreshReport(len(days), len(months))
+    made = 0
+    for span, source in MADE_OF.items():  # weeks and months from days, quarters from months
+        firsts = {spans.containing(span, day) for day in days} - {None}
+        for first in sorted(firsts):
+            _replace_span(session, span, first, source)
+            session.commit()
+        made += len(firsts)
+    return RefreshReport(len(days), made)
 
 
 def _settled_click_id(session: Session, at: datetime) -> int:
@@ -197,24 +199,23 @@ def _replace_day(session: Session, day: date) -> None:
         session.execute(insert(AdvocateTotal.__table__), person_rows)
 
 
-def _replace_month(session: Session, month: date) -> None:
-    """A month's per-person totals: the sums of its day rows."""
-    following = (month + timedelta(days=32)).replace(day=1)
+def _replace_span(session: Session, span: str, first: date, source: str) -> None:
+    """A span's per-person totals: the sums of the smaller spans' rows inside it."""
     session.execute(
-        delete(AdvocateTotal).where(AdvocateTotal.span == MONTH, AdvocateTotal.starts_on == month)
+        delete(AdvocateTotal).where(AdvocateTotal.span == span, AdvocateTotal.starts_on == first)
     )
-    days = select(
+    inside = select(
         AdvocateTotal.user_id,
         AdvocateTotal.network,
         *(func.sum(getattr(AdvocateTotal, name)).label(name) for name in MEASURES),
     ).where(
-        AdvocateTotal.span == DAY,
-        AdvocateTotal.starts_on >= month,
-        AdvocateTotal.starts_on < following,
+        AdvocateTotal.span == source,
+        AdvocateTotal.starts_on >= first,
+        AdvocateTotal.starts_on < spans.after(span, first),
     )
     rows = [
-        {"span": MONTH, "starts_on": month, **row._asdict()}
-        for row in session.execute(days.group_by(AdvocateTotal.user_id, AdvocateTotal.network))
+        {"span": span, "starts_on": first, **row._asdict()}
+        for row in session.execute(inside.group_by(AdvocateTotal.user_id, AdvocateTotal.network))
     ]
     if rows:
         session.execute(insert(AdvocateTotal.__table__), [_plain(row) for row in rows])
