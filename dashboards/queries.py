@@ -157,15 +157,17 @@ def share_facts(session: Session, filters: Filters, by_item: bool = False):
     return query.subquery("facts")
 
 
-def advocate_facts(session: Session, filters: Filters):
+def advocate_facts(session: Session, filters: Filters, user_id: int | None = None):
     """The scope's totals by person and network: from the rollups (the fewest calendar
     spans that make up the period, dashboards.spans) unless a campaign is chosen, whose
     shares are few enough to add up."""
     if not rollups_ready(session) or filters.campaign_id is not None:
-        return raw_facts(session, filters)
+        return raw_facts(session, filters, user_id)
     query = select(AdvocateTotal.user_id, AdvocateTotal.network, *_measures(AdvocateTotal)).where(
         _spans(filters.start, filters.end)
     )
+    if user_id is not None:
+        query = query.where(AdvocateTotal.user_id == user_id)
     if filters.network:
         query = query.where(AdvocateTotal.network == filters.network)
     if filters.department_id is not None:
@@ -212,9 +214,10 @@ def _sums(rows) -> list:
 def network_totals(
     session: Session, filters: Filters, user_id: int | None = None
 ) -> list[metrics.NetworkTotals]:
-    rows = (
-        share_facts(session, filters) if user_id is None else raw_facts(session, filters, user_id)
-    )
+    if user_id is None:
+        rows = share_facts(session, filters)
+    else:  # one person's: their own totals
+        rows = advocate_facts(session, filters, user_id)
     result = session.execute(
         select(rows.c.network, *_sums(rows)).group_by(rows.c.network).order_by(rows.c.network)
     )

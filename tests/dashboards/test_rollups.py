@@ -70,10 +70,11 @@ def crowd(app, make_user, course, frozen_clock):
     return {"people": people, "campaigns": found, "items": items}
 
 
-def figures(filters: Filters) -> dict:
-    """Everything a dashboard shows for these filters."""
+def figures(filters: Filters, person: int | None = None) -> dict:
+    """Everything a dashboard shows for these filters (and one person's own page)."""
     session, at = db.session, min(NOW, filters.ends_before)
     return {
+        "mine": queries.network_totals(session, filters, person),
         "headline": queries.headline(session, filters, PRICES, at),
         "networks": queries.by_network(session, filters, LABELS),
         "over_time": queries.over_time(session, filters),
@@ -116,14 +117,15 @@ def test_the_rollups_give_every_figure_the_shares_give(crowd):
     rng = random.Random(5)
     chosen = [random_filters(rng, crowd) for _ in range(30)]
     chosen.append(Filters(start=date(2026, 3, 1), end=date(2026, 9, 30), preset="custom"))
-    from_shares = [figures(f) for f in chosen]
+    person = crowd["people"][3].id
+    from_shares = [figures(f, person) for f in chosen]
     assert from_shares[-1]["headline"].shares > 100  # the whole span: plenty to add up
 
     rollups.refresh(db.session, NOW)
 
     assert queries.rollups_ready(db.session)
     for filters, expected in zip(chosen, from_shares, strict=True):
-        assert_same(figures(filters), expected)
+        assert_same(figures(filters, person), expected)
 
 
 def test_whole_months_and_the_days_around_them_add_up_to_the_period(crowd):
