@@ -55,6 +55,7 @@ class ShareTotal(Totals, Base):
     __tablename__ = "share_totals"
     __table_args__ = (
         Index("ix_share_totals_grain_day", "grain", "day"),
+        Index("ix_share_totals_grain_department_id_day", "grain", "department_id", "day"),
         Index("ix_share_totals_content_item_id", "content_item_id"),
     )
 

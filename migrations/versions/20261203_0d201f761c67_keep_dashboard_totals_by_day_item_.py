@@ -74,6 +74,7 @@ def upgrade():
     with op.batch_alter_table('share_totals', schema=None) as batch_op:
         batch_op.create_index('ix_share_totals_content_item_id', ['content_item_id'], unique=False)
         batch_op.create_index('ix_share_totals_grain_day', ['grain', 'day'], unique=False)
+        batch_op.create_index('ix_share_totals_grain_department_id_day', ['grain', 'department_id', 'day'], unique=False)
 
     with op.batch_alter_table('latest_metrics', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_latest_metrics_read_at'), ['read_at'], unique=False)
@@ -87,6 +88,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_latest_metrics_read_at'))
 
     with op.batch_alter_table('share_totals', schema=None) as batch_op:
+        batch_op.drop_index('ix_share_totals_grain_department_id_day')
         batch_op.drop_index('ix_share_totals_grain_day')
         batch_op.drop_index('ix_share_totals_content_item_id')
 
