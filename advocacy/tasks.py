@@ -167,5 +167,6 @@ def _roll_up(rebuild: bool) -> None:
     from advocacy.services import operations, rollups
 
     work = rollups.rebuild if rebuild else rollups.refresh
-    report = work(db.session, clock.now())
+    with huey.lock_task("dashboard-totals"):  # a run still going: this one is not needed
+        report = work(db.session, clock.now())
     operations.record_run(db.session, "dashboard totals", report.summary, [])

@@ -38,7 +38,7 @@ from dashboards.queries import per_share
 from dashboards.spans import DAY, MADE_OF
 
 MARGIN = timedelta(minutes=10)  # look back this far before the last refresh's mark
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+LOCK = 72_617  # PostgreSQL advisory lock: one rollup write at a time across consumers
 
 
 @dataclass(frozen=True)
@@ -70,22 +70,27 @@ def refresh(session: Session, at: datetime) -> RefreshReport:
         pending = list(session.scalars(select(RollupPendingDay.day)))
         days = _changed_days(session, since, current.click_id) | set(pending)
     report = refresh_days(session, days)
-    current = state(session) or RollupState(id=STATE_ID)
-    current.refreshed_at, current.changes_before, current.click_id = at, at, click_id
-    session.add(current)
     if pending:
         session.execute(delete(RollupPendingDay).where(RollupPendingDay.day.in_(pending)))
-    session.commit()
+    _mark(session, at, click_id)
     return report
 
 
-def rebuild(session: Session, at: datetime) -> RefreshReport:
-    """Work out every day again, from nothing (after bulk loads and for a nightly check)."""
-    session.execute(delete(ShareTotal))
-    session.execute(delete(AdvocateTotal))
-    session.execute(delete(RollupState))
+def _mark(session: Session, at: datetime, click_id: int) -> None:
+    current = state(session) or RollupState(id=STATE_ID)
+    current.refreshed_at, current.changes_before, current.click_id = at, at, click_id
+    session.add(current)
     session.commit()
-    return refresh(session, at)
+
+
+def rebuild(session: Session, at: datetime) -> RefreshReport:
+    """Work out every day again (after bulk loads, and nightly): days with shares and days
+    with totals, which drops the totals of shares that are gone. Day by day, so the
+    dashboards keep reading whole days meanwhile."""
+    kept = session.scalars(select(AdvocateTotal.starts_on).where(AdvocateTotal.span == DAY))
+    report = refresh_days(session, _all_days(session) | set(kept))
+    _mark(session, at, _settled_click_id(session, at))
+    return report
 
 
 def mark_user_days(session: Session, user_id: int) -> None:
@@ -106,16 +111,26 @@ def refresh_days(session: Session, days: Iterable[date]) -> RefreshReport:
     """Replace the totals of these publish days, then of the longer spans they fall in."""
     days = sorted(set(days))
     for day in days:
+        _lock(session)
         _replace_day(session, day)
         session.commit()
     made = 0
     for span, source in MADE_OF.items():  # weeks and months from days, quarters from months
         firsts = {spans.containing(span, day) for day in days} - {None}
         for first in sorted(firsts):
+            _lock(session)
             _replace_span(session, span, first, source)
             session.commit()
         made += len(firsts)
     return RefreshReport(len(days), made)
+
+
+def _lock(session: Session) -> None:
+    """Two refreshes at once (two consumers, or the nightly rebuild and a refresh) must not
+    both replace a day: the second would add its rows beside the first's. PostgreSQL waits
+    for this transaction's lock; SQLite lets one writer at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(LOCK)))
 
 
 def _settled_click_id(session: Session, at: datetime) -> int:

@@ -286,3 +286,21 @@ def test_the_refresh_task_keeps_a_run_for_the_admin(crowd):
     run = db.session.scalar(select(TaskRun).where(TaskRun.task == "dashboard totals"))
     assert "publish days" in run.summary
     assert db.session.get(RollupState, 1).refreshed_at == NOW
+
+
+def test_two_refreshes_at_once_leave_each_day_once(crowd, app):
+    """Two consumers (or the nightly rebuild and a refresh) replacing the same days at the
+    same time: the advisory lock makes the second wait, so no day's rows are doubled."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("real concurrency needs PostgreSQL (SQLite has one writer at a time)")
+    from tests.metrics.test_concurrency import side_by_side
+
+    rollups.refresh(db.session, NOW)
+    rows = _rows()
+    days = sorted({row.day for row in rows[0]})
+
+    errors = side_by_side(app, lambda: rollups.refresh_days(db.session, days))
+
+    assert errors == []
+    db.session.expire_all()
+    assert _rows() == rows
