@@ -36,8 +36,6 @@ def create_app(config_overrides: Mapping | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(load_settings(Path(app.instance_path), overrides=config_overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    if app.config["TRUST_PROXY_HEADERS"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     app.url_map.converters["id"] = IdConverter
     _quiet_token_loggers()
@@ -50,8 +48,19 @@ def create_app(config_overrides: Mapping | None = None) -> Flask:
     cli.init_app(app)
     tasks.init_app(app)
     templating.init_app(app)
-    _mount_sandbox(app)
+    _wrap_wsgi_app(app)
     return app
+
+
+def _wrap_wsgi_app(app: Flask) -> None:
+    """WSGI middleware, innermost first: the lean /s/<code> path inside ProxyFix, so both
+    it and Flask see the forwarded address; the sandbox outside both, as its own app."""
+    from advocacy.links.lean import LeanRedirects
+
+    app.wsgi_app = LeanRedirects(app, app.wsgi_app)
+    if app.config["TRUST_PROXY_HEADERS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    _mount_sandbox(app)
 
 
 def _mount_sandbox(app: Flask) -> None:

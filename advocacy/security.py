@@ -6,6 +6,7 @@ from flask import Flask, Response, abort, current_app, request
 from flask_login import LoginManager, current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import Headers
 
 from advocacy.authz import enforce_access
 from advocacy.extensions import db
@@ -34,6 +35,16 @@ CHART_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", f"style-src 'self' {PLOTLY_EMPTY_STYLE}"
 ).replace("img-src 'self' data:", "img-src 'self' data: blob:")
 
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
 
 def load_user(session_token: str) -> User | None:
     """Called on every request: roles come fresh from the database, never from the cookie."""
@@ -45,16 +56,17 @@ def load_user(session_token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
+def apply_security_headers(headers: Headers, production: bool) -> None:
+    """The headers every Chorus response carries, whichever way it was answered (Flask or
+    the lean tracked-link path); a header a view already set (its own CSP) is kept."""
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
+    if production:
+        headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+
+
 def add_security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_app.config["CHORUS_PRODUCTION"]:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    apply_security_headers(response.headers, current_app.config["CHORUS_PRODUCTION"])
     return response
 
 

@@ -1,13 +1,17 @@
-"""The tracked link behind every share: /s/<code> records the click and redirects."""
+"""The tracked link behind every share: /s/<code> records the click and redirects.
+
+A GET of a live link is usually answered before Flask by `lean.LeanRedirects`; this view
+answers everything else (HEAD, unknown codes, queries, errors) and behaves the same."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request
+from flask import Blueprint, Flask, current_app, request
 
 from advocacy import clock
 from advocacy.authz import public
 from advocacy.errors import NotFound
 from advocacy.extensions import db
+from advocacy.links.follow import tracked_redirect, visit_of
 from advocacy.services import clicks
 
 bp = Blueprint("links", __name__)
@@ -25,17 +29,12 @@ def follow(code: str):
             db.session,
             current_app.extensions["chorus_click_key"],
             target.share_id,
-            address=request.remote_addr or "",
-            user_agent=request.user_agent.string[:1000],
-            referrer=request.referrer,
+            **visit_of(request.environ),
             at=clock.now(),
         )
-    response = redirect(target.url, 302)
-    response.headers["Cache-Control"] = "no-store"  # every visit must reach us to count
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+    return tracked_redirect(target.url, current_app.response_class)
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     app.extensions["chorus_click_key"] = clicks.hashing_key(app.config["SECRET_KEY"])
     app.register_blueprint(bp)

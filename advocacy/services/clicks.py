@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from advocacy.models import Campaign, Click, ContentItem, Share
@@ -40,6 +42,22 @@ class Target:
     url: str
 
 
+# Built once and shared: the Flask view runs them through the ORM session, the lean WSGI
+# path (advocacy/links/lean.py) compiles them once to the driver's SQL.
+ACTIVE_LINK = (
+    select(Share.id, Share.network, ContentItem.url, Campaign.utm_campaign)
+    .join(ContentItem, Share.content_item_id == ContentItem.id)
+    .join(Campaign, ContentItem.campaign_id == Campaign.id)
+    .where(
+        Share.link_code == bindparam("code"),
+        Share.status == PUBLISHED,
+        ContentItem.status != ARCHIVED,
+    )
+)
+CLICK_INSERT = insert(Click)
+CLICK_COLUMNS = tuple(column.key for column in Click.__table__.columns if not column.primary_key)
+
+
 def target_for(session: Session, code: str) -> Target | None:
     """Where a tracked link leads: the item's own address with UTM parameters, for a
     published share of an item not withdrawn. Anything else (unknown, malformed, not
@@ -47,24 +65,21 @@ def target_for(session: Session, code: str) -> Target | None:
     """
     if not CODE.fullmatch(code):
         return None
-    row = session.execute(
-        select(Share.id, Share.network, ContentItem.url, Campaign.utm_campaign)
-        .join(ContentItem, Share.content_item_id == ContentItem.id)
-        .join(Campaign, ContentItem.campaign_id == Campaign.id)
-        .where(
-            Share.link_code == code,
-            Share.status == PUBLISHED,
-            ContentItem.status != ARCHIVED,
-        )
-    ).first()
+    return target_of(session.execute(ACTIVE_LINK, {"code": code}).first())
+
+
+def target_of(row: Sequence | None) -> Target | None:
+    """The target of an `ACTIVE_LINK` row (None when no row matched)."""
     if row is None:
         return None
     share_id, network, url, utm_campaign = row
     return Target(share_id, with_utm(url, network, utm_campaign, share_id))
 
 
+@lru_cache(maxsize=4096)
 def with_utm(url: str, network: str, utm_campaign: str, share_id: int) -> str:
-    """The address with our UTM parameters; its own query (other than utm_*) is kept."""
+    """The address with our UTM parameters; its own query (other than utm_*) is kept.
+    Kept per arguments, since every click on a share asks again."""
     parts = urlsplit(url)
     query = [
         (key, value)
@@ -85,12 +100,39 @@ def is_bot(user_agent: str) -> bool:
 
 
 def _keyed(key: bytes, *parts: str) -> str:
-    return hmac.new(key, "\n".join(parts).encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.digest(key, "\n".join(parts).encode(), "sha256").hex()[:32]
 
 
 def hashing_key(secret_key: str) -> bytes:
     """The key for visitor hashes, derived from the app's secret (never stored)."""
     return hashlib.sha256(b"chorus-click-visitors\n" + secret_key.encode()).digest()
+
+
+def click_values(
+    key: bytes,
+    share_id: int,
+    *,
+    address: str,
+    user_agent: str,
+    referrer: str | None,
+    at: datetime,
+) -> dict[str, object]:
+    """The row one click leaves (every one of `CLICK_COLUMNS`): hashes instead of the
+    address and browser, the referrer's host only (a malformed Referer is simply not
+    kept), and the bot flag."""
+    visitor = _keyed(key, address, user_agent)
+    try:
+        host = urlsplit(referrer).hostname if referrer else None
+    except ValueError:
+        host = None
+    return {
+        "share_id": share_id,
+        "clicked_at": at,
+        "visitor": visitor,
+        "visit_key": _keyed(key, str(share_id), visitor, at.strftime("%Y-%m-%dT%H")),
+        "referrer_host": host[:255] if host else None,
+        "is_bot": is_bot(user_agent),
+    }
 
 
 def record_click(
@@ -104,21 +146,10 @@ def record_click(
     at: datetime,
 ) -> None:
     """Keep one click: one insert, committed at once."""
-    visitor = _keyed(key, address, user_agent)
-    try:
-        host = urlsplit(referrer).hostname if referrer else None
-    except ValueError:  # a malformed Referer header is simply not kept
-        host = None
-    session.execute(
-        insert(Click).values(
-            share_id=share_id,
-            clicked_at=at,
-            visitor=visitor,
-            visit_key=_keyed(key, str(share_id), visitor, at.strftime("%Y-%m-%dT%H")),
-            referrer_host=host[:255] if host else None,
-            is_bot=is_bot(user_agent),
-        )
+    values = click_values(
+        key, share_id, address=address, user_agent=user_agent, referrer=referrer, at=at
     )
+    session.execute(CLICK_INSERT, values)
     session.commit()
 
 

@@ -19,18 +19,6 @@ from tests.conftest import post_form
 HUMAN = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
 
 
-@pytest.fixture
-def published(app, client, sharer, make_item):
-    """A share published to X of an item whose address has its own query and fragment."""
-    item = make_item(url="https://example.com/blog/launch?ref=home&utm_source=spoof#top")
-    (share,) = shares.create_shares(db.session, app.config, sharer, item.id, {"x": "Look"}, None)
-    from advocacy.services import networks, publishing
-
-    publishing.publish(db.session, app.config, share, networks.connectors_of(app))
-    assert share.status == "published"
-    return share
-
-
 def visit(app, code: str, agent: str = HUMAN, address: str = "203.0.113.7", **headers):
     visitor = FlaskClient(app, app.response_class)  # a stranger: no session, any thread
     return visitor.get(
