@@ -33,8 +33,8 @@ from advocacy.models.rollups import (
 )
 from advocacy.models.shares import PUBLISHED
 from dashboards import metrics, spans
+from dashboards.facts import per_share
 from dashboards.filters import Filters
-from dashboards.queries import per_share
 from dashboards.spans import DAY, MADE_OF
 
 MARGIN = timedelta(minutes=10)  # look back this far before the last refresh's mark

@@ -16,7 +16,7 @@ from advocacy.models import AdvocateTotal, LatestMetric, ShareTotal, TaskRun
 from advocacy.models.rollups import RollupState
 from advocacy.services import campaigns, rollups, users
 from advocacy.services.clicks import record_click
-from dashboards import queries
+from dashboards import facts, queries
 from dashboards.filters import Filters
 from tests.dashboards.conftest import LABELS, PRICES, _clicks, _figures, _item, _share
 from tests.training.conftest import certify
@@ -123,7 +123,7 @@ def test_the_rollups_give_every_figure_the_shares_give(crowd):
 
     rollups.refresh(db.session, NOW)
 
-    assert queries.rollups_ready(db.session)
+    assert facts.rollups_ready(db.session)
     for filters, expected in zip(chosen, from_shares, strict=True):
         assert_same(figures(filters, person), expected)
 
@@ -149,7 +149,7 @@ def test_whole_months_and_the_days_around_them_add_up_to_the_period(crowd):
 
 
 def _opted_out_shares(period: Filters) -> int:
-    totals = queries.raw_facts(db.session, period)
+    totals = facts.raw_facts(db.session, period)
     return db.session.scalar(
         select(func.count()).select_from(totals).where(totals.c.user_id == _opted_out_id())
     )
@@ -165,7 +165,7 @@ def test_until_the_first_refresh_figures_come_from_the_shares(crowd):
     june = Filters(start=date(2026, 6, 1), end=date(2026, 6, 30), preset="custom")
     before = queries.headline(db.session, june, PRICES, NOW)
 
-    assert not queries.rollups_ready(db.session)
+    assert not facts.rollups_ready(db.session)
     assert before.shares > 0
     assert db.session.scalar(select(func.count()).select_from(ShareTotal)) == 0
 
