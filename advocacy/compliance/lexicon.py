@@ -18,11 +18,23 @@ from advocacy.compliance.rules import Severity, Term
 class _Lexicon:
     pattern: re.Pattern[str] | None
     by_key: dict[str, Term]
-    anchors: frozenset[str] | None  # the longest word of each term; None if one has no word
+    # Each term's ASCII words (see _ascii_words), filed under its longest one.
+    words_by_anchor: dict[str, tuple[frozenset[str], ...]]
+    anchorless: bool  # a term without ASCII words, all ASCII ("%"): no quick pass
+    anchorless_non_ascii: bool  # one with other text ("新しい"): none for non-ASCII captions
 
 
-_WORD_RUN = re.compile(r"\w+")
-_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not is_word(chr(c))})
+# Runs of ASCII word characters stay; every other byte, including the "?" that stands for
+# a non-ASCII character, becomes a space.
+_ASCII_WORD_BYTES = bytes(c if is_word(chr(c)) else ord(" ") for c in range(256))
+
+
+def _ascii_words(text: str) -> list[str]:
+    """The runs of ASCII letters, digits and "_" in `text`, cut at any other character.
+
+    A term matches only as whole words, so each of its ASCII words is one of the text's
+    too. Byte tables find them several times faster than a regex finds \\w runs."""
+    return text.encode("ascii", "replace").translate(_ASCII_WORD_BYTES).decode("ascii").split()
 
 
 def _trie_regex(node: dict) -> str:
@@ -59,19 +71,36 @@ def _compile_lexicon(terms: tuple[Term, ...]) -> _Lexicon:
             node = node.setdefault(char, {})
         node[""] = {}
     pattern = rf"(?<!\w)(?:{_trie_regex(trie)})(?!\w)" if trie else None
-    words = [_WORD_RUN.findall(term_key) for term_key in by_key]
-    anchors = None if not all(words) else frozenset(max(w, key=len) for w in words)
-    return _Lexicon(pattern and re.compile(pattern), by_key, anchors)
+    words_by_anchor: dict[str, tuple[frozenset[str], ...]] = {}
+    anchorless = anchorless_non_ascii = False
+    for term_key in by_key:
+        if words := _ascii_words(term_key):
+            anchor = max(words, key=len)
+            words_by_anchor[anchor] = (*words_by_anchor.get(anchor, ()), frozenset(words))
+        elif term_key.isascii():
+            anchorless = True
+        else:
+            anchorless_non_ascii = True
+    return _Lexicon(
+        pattern and re.compile(pattern),
+        by_key,
+        words_by_anchor,
+        anchorless,
+        anchorless_non_ascii,
+    )
 
 
 def _may_match(lexicon: _Lexicon, folded: str) -> bool:
-    """A quick pass for ASCII text: each word of a term is a whole word of any text it
-    matches, so a caption without any term's longest word cannot match."""
-    if lexicon.anchors is None:
+    """A quick pass: a caption matches a term only if it has all the term's ASCII words
+    (looked up by the longest one, then the others are checked)."""
+    if lexicon.anchorless or (lexicon.anchorless_non_ascii and not folded.isascii()):
         return True
-    if folded.isascii():
-        return not lexicon.anchors.isdisjoint(folded.translate(_ASCII_NON_WORD).split())
-    return not lexicon.anchors.isdisjoint(_WORD_RUN.findall(folded))
+    words = _ascii_words(folded)
+    anchors = lexicon.words_by_anchor.keys() & words
+    if not anchors:
+        return False
+    present = set(words)
+    return any(any(map(present.issuperset, lexicon.words_by_anchor[a])) for a in anchors)
 
 
 _recent: tuple[tuple[Term, ...], _Lexicon] | None = None

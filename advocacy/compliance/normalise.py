@@ -30,6 +30,8 @@ _SPECIAL = re.compile(f"[\\s\\S][{_MARKS}]+|[^\\x00-\\x7f]")
 def normalise(text: str, fold: bool) -> tuple[str, Spans]:
     """The text to match against and its spans; None when offsets already line up, which
     is the case for most captions and skips building the map."""
+    if text.isascii():  # NFKC already, and casefolding ASCII only lowers it
+        return (text.lower() if fold else text), None
     if unicodedata.is_normalized("NFKC", text):
         if not fold:
             return text, None
