@@ -57,6 +57,7 @@ def _is_domain_ending(tld: str) -> bool:
     return tld in _CCTLDS if len(tld) == 2 else tld not in _FILE_ENDINGS
 
 
+@functools.lru_cache(maxsize=1024)  # asked twice per link: finding it, then approving it
 def link_host(url: str) -> str:
     """The host a browser opens: after any userinfo ("a.com@evil.com"), before the port."""
     scheme = _SCHEME.match(url)
