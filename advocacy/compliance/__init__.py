@@ -22,8 +22,9 @@ from advocacy.compliance.normalise import (
     Spans,
     contains_phrase,
     key,
-    normalise,
     normalise_appended,
+    normalise_appended_nfkc,
+    normalise_both,
     original,
 )
 from advocacy.compliance.personal_data import email_spans, number_spans
@@ -175,15 +176,15 @@ def screen(text: str, network: str, rules: Rules, link: str | None = None) -> Sc
     limit = _limit(network)
     caption = text.strip()
     final, added = caption, False
-    folded, fold_spans = normalise(caption, fold=True)
+    (scan, spans), (folded, fold_spans) = normalise_both(caption)
     disclosure = rules.disclosure.strip()
     if disclosure and not contains_phrase(folded, key(disclosure)):
         tail = (_DISCLOSURE_SEPARATORS[network] if caption else "") + disclosure
         final, added = caption + tail, True
         folded, fold_spans = normalise_appended(caption, folded, fold_spans, tail, fold=True)
+        scan, spans = normalise_appended_nfkc(caption, spans, tail)
 
     found = _term_problems(final, folded, fold_spans, rules.terms)
-    scan, spans = normalise(final, fold=False)
     links = link_spans(scan)
     approved = approved_hosts(rules.approved_domains, link or "") if links else ()
     found += _data_and_link_problems(final, scan, spans, links, approved)

@@ -18,8 +18,9 @@ from advocacy.compliance.rules import Severity, Term
 class _Lexicon:
     pattern: re.Pattern[str] | None
     by_key: dict[str, Term]
-    # Each term's ASCII words (see _ascii_words), filed under its longest one.
-    words_by_anchor: dict[str, tuple[frozenset[str], ...]]
+    # Each term's ASCII words (see _ascii_words) and the text up to its first space, which
+    # starts any match, filed under its longest word.
+    words_by_anchor: dict[str, tuple[tuple[frozenset[str], str], ...]]
     anchorless: bool  # a term without ASCII words, all ASCII ("%"): no quick pass
     anchorless_non_ascii: bool  # one with other text ("新しい"): none for non-ASCII captions
 
@@ -71,12 +72,13 @@ def _compile_lexicon(terms: tuple[Term, ...]) -> _Lexicon:
             node = node.setdefault(char, {})
         node[""] = {}
     pattern = rf"(?<!\w)(?:{_trie_regex(trie)})(?!\w)" if trie else None
-    words_by_anchor: dict[str, tuple[frozenset[str], ...]] = {}
+    words_by_anchor: dict[str, tuple[tuple[frozenset[str], str], ...]] = {}
     anchorless = anchorless_non_ascii = False
     for term_key in by_key:
         if words := _ascii_words(term_key):
-            anchor = max(words, key=len)
-            words_by_anchor[anchor] = (*words_by_anchor.get(anchor, ()), frozenset(words))
+            anchor, opening = max(words, key=len), term_key.partition(" ")[0]
+            filed = words_by_anchor.get(anchor, ())
+            words_by_anchor[anchor] = (*filed, (frozenset(words), opening))
         elif term_key.isascii():
             anchorless = True
         else:
@@ -90,17 +92,24 @@ def _compile_lexicon(terms: tuple[Term, ...]) -> _Lexicon:
     )
 
 
-def _may_match(lexicon: _Lexicon, folded: str) -> bool:
-    """A quick pass: a caption matches a term only if it has all the term's ASCII words
-    (looked up by the longest one, then the others are checked)."""
+def _first_start(lexicon: _Lexicon, folded: str) -> int:
+    """Where the first match can start at the earliest, -1 if there can be none: a caption
+    matches a term only where it has the term's opening text, and only if it has all the
+    term's ASCII words (looked up by the longest one, then the others are checked)."""
     if lexicon.anchorless or (lexicon.anchorless_non_ascii and not folded.isascii()):
-        return True
+        return 0
     words = _ascii_words(folded)
     anchors = lexicon.words_by_anchor.keys() & words
     if not anchors:
-        return False
+        return -1
     present = set(words)
-    return any(any(map(present.issuperset, lexicon.words_by_anchor[a])) for a in anchors)
+    starts = [
+        folded.find(opening)
+        for anchor in anchors
+        for term_words, opening in lexicon.words_by_anchor[anchor]
+        if term_words <= present
+    ]
+    return min((start for start in starts if start >= 0), default=-1)
 
 
 _recent: tuple[tuple[Term, ...], _Lexicon] | None = None
@@ -118,11 +127,11 @@ def _lexicon(terms: tuple[Term, ...]) -> _Lexicon:
 def find_terms(folded: str, terms: tuple[Term, ...]) -> list[tuple[int, int, Term]]:
     """Each distinct term in the folded caption, at its first occurrence (folded offsets)."""
     lexicon = _lexicon(terms)
-    if lexicon.pattern is None or not _may_match(lexicon, folded):
+    if lexicon.pattern is None or (start := _first_start(lexicon, folded)) < 0:
         return []
     found: list[tuple[int, int, Term]] = []
     seen: set[str] = set()
-    for match in lexicon.pattern.finditer(folded):
+    for match in lexicon.pattern.finditer(folded, start):  # (?<!\w) still sees before it
         match_key = " ".join(match[0].split())
         if match_key in seen:
             continue

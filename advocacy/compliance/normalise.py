@@ -50,7 +50,23 @@ def normalise(text: str, fold: bool) -> tuple[str, Spans]:
     is the case for most captions and skips building the map."""
     if text.isascii():  # NFKC already, and casefolding ASCII only lowers it
         return (text.lower() if fold else text), None
-    if unicodedata.is_normalized("NFKC", text):
+    return _normalise(text, unicodedata.is_normalized("NFKC", text), fold)
+
+
+def normalise_both(text: str) -> tuple[tuple[str, Spans], tuple[str, Spans]]:
+    """normalise(text, fold=False) and normalise(text, fold=True), checking NFKC and
+    finding the clusters once for both."""
+    if text.isascii():
+        return (text, None), (text.lower(), None)
+    nfkc = unicodedata.is_normalized("NFKC", text)
+    clusters = None if nfkc else list(_clusters(text))
+    return _normalise(text, nfkc, False, clusters), _normalise(text, nfkc, True, clusters)
+
+
+def _normalise(
+    text: str, nfkc: bool, fold: bool, clusters: list[tuple[int, int]] | None = None
+) -> tuple[str, Spans]:
+    if nfkc:
         if not fold:
             return text, None
         folded = text.casefold()
@@ -59,7 +75,7 @@ def normalise(text: str, fold: bool) -> tuple[str, Spans]:
     pieces: list[str] = []
     spans: list[tuple[int, int, int, bool]] = []
     length = done = 0
-    for start, end in _clusters(text):
+    for start, end in _clusters(text) if clusters is None else clusters:
         if done < start:  # ASCII: NFKC leaves it, casefolding only lowers it
             plain = text[done:start]
             pieces.append(plain.lower() if fold else plain)
@@ -95,6 +111,15 @@ def normalise_appended(
     return normalised + extra, own + [
         (at + offset, start + shift, end + shift, same) for at, start, end, same in more
     ]
+
+
+def normalise_appended_nfkc(text: str, spans: Spans, tail: str) -> tuple[str, Spans]:
+    """normalise(text + tail, fold=False) from normalise(text, fold=False)'s spans: NFKC
+    text stays NFKC when an NFKC tail that starts with ASCII is appended (nothing composes
+    with an ASCII character or is reordered across it)."""
+    if spans is None and tail[:1].isascii() and unicodedata.is_normalized("NFKC", tail):
+        return text + tail, None
+    return normalise(text + tail, fold=False)
 
 
 @functools.lru_cache(maxsize=64)

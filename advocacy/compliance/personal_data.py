@@ -11,11 +11,12 @@ import re
 from advocacy.compliance.normalise import is_word
 
 _EMAIL_DOMAIN = re.compile(r"@(?:[\w-]++\.)+[^\W\d_]{2,24}(?![\w-])")
-# Where a phone, card or ID number may be: ASCII digits (NFKC has folded fullwidth ones).
-_NUMBER = re.compile(r"[0-9(+][0-9 ().+-]*+")
-_DIGITS = re.compile(r"\d+")
 _FEWEST_DIGITS = 6  # of any card, national ID or phone number (all ASCII digits after NFKC)
 _NOT_ASCII_DIGITS = bytes(c for c in range(256) if chr(c) not in "0123456789")
+# Where one may be: ASCII digits (NFKC has folded fullwidth ones) and separators, at least
+# six characters long since it holds six digits.
+_NUMBER = re.compile(r"[0-9(+][0-9 ().+-]{5,}+")
+_DIGITS = re.compile(r"\d+")
 _DIGIT_RUN = re.compile(r"(?<![\w+])\d++(?:[ -]\d++)*+(?!\w)")
 _SSN = re.compile(r"(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])")
 _NINO = re.compile(
