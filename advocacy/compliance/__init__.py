@@ -115,6 +115,8 @@ def _data_and_link_problems(
         (s, e, "email") for s, e in email_spans(scan)
     ]
     candidates += number_spans(scan)
+    if not candidates:
+        return []
     candidates.sort(key=lambda candidate: (_RANK[candidate[2]], candidate[0]))
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, Problem]] = []
@@ -149,8 +151,8 @@ _HEAVY = re.compile("[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
 
 
 def _x_length(text: str, links: list[tuple[int, int]]) -> int:
-    if not links and text.isascii():
-        return len(text)
+    if not links:
+        return len(text) if text.isascii() else len(text) + len(_HEAVY.findall(text))
     edges = [0, *(edge for link in links for edge in link), len(text)]
     outside = "".join(text[edges[i] : edges[i + 1]] for i in range(0, len(edges), 2))
     heavy = 0 if outside.isascii() else len(_HEAVY.findall(outside))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from advocacy.compliance.normalise import is_word, key
@@ -92,24 +93,35 @@ def _compile_lexicon(terms: tuple[Term, ...]) -> _Lexicon:
     )
 
 
-def _first_start(lexicon: _Lexicon, folded: str) -> int:
-    """Where the first match can start at the earliest, -1 if there can be none: a caption
-    matches a term only where it has the term's opening text, and only if it has all the
-    term's ASCII words (looked up by the longest one, then the others are checked)."""
+def _possible_starts(lexicon: _Lexicon, folded: str) -> list[int] | None:
+    """Where a match may start, in order (None: anywhere). A caption matches a term only if
+    it has all the term's ASCII words (looked up by the longest one), and only where it
+    has the term's opening text (up to its first space)."""
     if lexicon.anchorless or (lexicon.anchorless_non_ascii and not folded.isascii()):
-        return 0
+        return None
     words = _ascii_words(folded)
     anchors = lexicon.words_by_anchor.keys() & words
     if not anchors:
-        return -1
+        return []
     present = set(words)
-    starts = [
-        folded.find(opening)
-        for anchor in anchors
-        for term_words, opening in lexicon.words_by_anchor[anchor]
-        if term_words <= present
-    ]
-    return min((start for start in starts if start >= 0), default=-1)
+    starts: set[int] = set()
+    for anchor in anchors:
+        for term_words, opening in lexicon.words_by_anchor[anchor]:
+            at = folded.find(opening) if term_words <= present else -1
+            while at >= 0:
+                starts.add(at)
+                at = folded.find(opening, at + 1)
+    return sorted(starts)
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match]:
+    """What pattern.finditer(text) finds when no match can start elsewhere than `starts`:
+    the first match at or after the end of the one before ((?<!\\w) still sees behind)."""
+    end = 0
+    for start in starts:
+        if start >= end and (match := pattern.match(text, start)):
+            yield match
+            end = match.end()
 
 
 _recent: tuple[tuple[Term, ...], _Lexicon] | None = None
@@ -127,11 +139,18 @@ def _lexicon(terms: tuple[Term, ...]) -> _Lexicon:
 def find_terms(folded: str, terms: tuple[Term, ...]) -> list[tuple[int, int, Term]]:
     """Each distinct term in the folded caption, at its first occurrence (folded offsets)."""
     lexicon = _lexicon(terms)
-    if lexicon.pattern is None or (start := _first_start(lexicon, folded)) < 0:
+    if lexicon.pattern is None:
         return []
+    starts = _possible_starts(lexicon, folded)
+    if starts == []:
+        return []
+    if starts is None:
+        matches = lexicon.pattern.finditer(folded)
+    else:
+        matches = _matches_at(lexicon.pattern, folded, starts)
     found: list[tuple[int, int, Term]] = []
     seen: set[str] = set()
-    for match in lexicon.pattern.finditer(folded, start):  # (?<!\w) still sees before it
+    for match in matches:
         match_key = " ".join(match[0].split())
         if match_key in seen:
             continue

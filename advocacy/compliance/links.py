@@ -106,4 +106,9 @@ def approved_hosts(domains: tuple[str, ...], link: str) -> tuple[str, ...]:
 
 def is_approved(host: str, approved: tuple[str, ...]) -> bool:
     """A host is approved when it is an approved domain or a subdomain of one."""
-    return any(host == domain or host.endswith("." + domain) for domain in approved)
+    return host in approved or host.endswith(_subdomain_endings(approved))
+
+
+@functools.lru_cache(maxsize=64)
+def _subdomain_endings(approved: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple("." + domain for domain in approved)
