@@ -102,6 +102,8 @@ def normalise_appended(
     `tail` starts with an ASCII character, so only `tail` is normalised."""
     if not (text and tail and tail[0].isascii()):
         return normalise(text + tail, fold)
+    if spans is None and tail.isascii():
+        return normalised + (tail.lower() if fold else tail), None
     extra, extra_spans = _normalised_tail(tail, fold)
     if spans is None and extra_spans is None:
         return normalised + extra, None
