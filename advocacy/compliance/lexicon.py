@@ -1,7 +1,9 @@
 """Finding an organisation's terms in a folded caption with one regex built from a trie.
 
-Compiling is cached: by identity of the terms tuple first, then by value, because hashing
-1,000 terms costs more than screening a caption.
+The regex is tried only where a term may start: a caption without all the ASCII words of
+any term (most captions) costs a split and a set lookup. Compiling is cached: by identity
+of the terms tuple first, then by value, because hashing 1,000 terms costs more than
+screening a caption.
 """
 
 from __future__ import annotations
