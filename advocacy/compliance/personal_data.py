@@ -103,9 +103,14 @@ def _phones(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     return found
 
 
+def _ascii_digit_count(text: str) -> int:
+    """Counted as bytes: every other character is dropped, each non-ASCII one as a "?"."""
+    return len(text.encode("ascii", "replace").translate(None, _NOT_ASCII_DIGITS))
+
+
 def number_spans(text: str) -> list[tuple[int, int, str]]:
     """Cards, national IDs and phones, looked for only around runs of digits."""
-    if len(text.encode("ascii", "replace").translate(None, _NOT_ASCII_DIGITS)) < _FEWEST_DIGITS:
+    if _ascii_digit_count(text) < _FEWEST_DIGITS:
         return []
     found: dict[tuple[int, int], str] = {}
     for number in _NUMBER.finditer(text):
