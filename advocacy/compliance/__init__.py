@@ -22,8 +22,9 @@ from advocacy.compliance.normalise import (
     Spans,
     contains_phrase,
     key,
-    normalise,
     normalise_appended,
+    normalise_appended_nfkc,
+    normalise_both,
     original,
 )
 from advocacy.compliance.personal_data import email_spans, number_spans
@@ -114,6 +115,8 @@ def _data_and_link_problems(
         (s, e, "email") for s, e in email_spans(scan)
     ]
     candidates += number_spans(scan)
+    if not candidates:
+        return []
     candidates.sort(key=lambda candidate: (_RANK[candidate[2]], candidate[0]))
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, Problem]] = []
@@ -148,8 +151,8 @@ _HEAVY = re.compile("[^\u0000-\u10ff\u2000-\u200d\u2010-\u201f\u2032-\u2037]")
 
 
 def _x_length(text: str, links: list[tuple[int, int]]) -> int:
-    if not links and text.isascii():
-        return len(text)
+    if not links:
+        return len(text) if text.isascii() else len(text) + len(_HEAVY.findall(text))
     edges = [0, *(edge for link in links for edge in link), len(text)]
     outside = "".join(text[edges[i] : edges[i + 1]] for i in range(0, len(edges), 2))
     heavy = 0 if outside.isascii() else len(_HEAVY.findall(outside))
@@ -175,15 +178,15 @@ def screen(text: str, network: str, rules: Rules, link: str | None = None) -> Sc
     limit = _limit(network)
     caption = text.strip()
     final, added = caption, False
-    folded, fold_spans = normalise(caption, fold=True)
+    (scan, spans), (folded, fold_spans) = normalise_both(caption)
     disclosure = rules.disclosure.strip()
     if disclosure and not contains_phrase(folded, key(disclosure)):
         tail = (_DISCLOSURE_SEPARATORS[network] if caption else "") + disclosure
         final, added = caption + tail, True
         folded, fold_spans = normalise_appended(caption, folded, fold_spans, tail, fold=True)
+        scan, spans = normalise_appended_nfkc(caption, spans, tail)
 
     found = _term_problems(final, folded, fold_spans, rules.terms)
-    scan, spans = normalise(final, fold=False)
     links = link_spans(scan)
     approved = approved_hosts(rules.approved_domains, link or "") if links else ()
     found += _data_and_link_problems(final, scan, spans, links, approved)

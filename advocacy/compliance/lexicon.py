@@ -1,13 +1,16 @@
 """Finding an organisation's terms in a folded caption with one regex built from a trie.
 
-Compiling is cached: by identity of the terms tuple first, then by value, because hashing
-1,000 terms costs more than screening a caption.
+The regex is tried only where a term may start: a caption without all the ASCII words of
+any term (most captions) costs a split and a set lookup. Compiling is cached: by identity
+of the terms tuple first, then by value, because hashing 1,000 terms costs more than
+screening a caption.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from advocacy.compliance.normalise import is_word, key
@@ -18,11 +21,24 @@ from advocacy.compliance.rules import Severity, Term
 class _Lexicon:
     pattern: re.Pattern[str] | None
     by_key: dict[str, Term]
-    anchors: frozenset[str] | None  # the longest word of each term; None if one has no word
+    # Each term's ASCII words (see _ascii_words) and the text up to its first space, which
+    # starts any match, filed under its longest word.
+    words_by_anchor: dict[str, tuple[tuple[frozenset[str], str], ...]]
+    anchorless: bool  # a term without ASCII words, all ASCII ("%"): no quick pass
+    anchorless_non_ascii: bool  # one with other text ("新しい"): none for non-ASCII captions
 
 
-_WORD_RUN = re.compile(r"\w+")
-_ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128) if not is_word(chr(c))})
+# Runs of ASCII word characters stay; every other byte, including the "?" that stands for
+# a non-ASCII character, becomes a space.
+_ASCII_WORD_BYTES = bytes(c if is_word(chr(c)) else ord(" ") for c in range(256))
+
+
+def _ascii_words(text: str) -> list[str]:
+    """The runs of ASCII letters, digits and "_" in `text`, cut at any other character.
+
+    A term matches only as whole words, so each of its ASCII words is one of the text's
+    too. Byte tables find them several times faster than a regex finds \\w runs."""
+    return text.encode("ascii", "replace").translate(_ASCII_WORD_BYTES).decode("ascii").split()
 
 
 def _trie_regex(node: dict) -> str:
@@ -59,19 +75,55 @@ def _compile_lexicon(terms: tuple[Term, ...]) -> _Lexicon:
             node = node.setdefault(char, {})
         node[""] = {}
     pattern = rf"(?<!\w)(?:{_trie_regex(trie)})(?!\w)" if trie else None
-    words = [_WORD_RUN.findall(term_key) for term_key in by_key]
-    anchors = None if not all(words) else frozenset(max(w, key=len) for w in words)
-    return _Lexicon(pattern and re.compile(pattern), by_key, anchors)
+    words_by_anchor: dict[str, tuple[tuple[frozenset[str], str], ...]] = {}
+    anchorless = anchorless_non_ascii = False
+    for term_key in by_key:
+        if words := _ascii_words(term_key):
+            anchor, opening = max(words, key=len), term_key.partition(" ")[0]
+            filed = words_by_anchor.get(anchor, ())
+            words_by_anchor[anchor] = (*filed, (frozenset(words), opening))
+        elif term_key.isascii():
+            anchorless = True
+        else:
+            anchorless_non_ascii = True
+    return _Lexicon(
+        pattern and re.compile(pattern),
+        by_key,
+        words_by_anchor,
+        anchorless,
+        anchorless_non_ascii,
+    )
 
 
-def _may_match(lexicon: _Lexicon, folded: str) -> bool:
-    """A quick pass for ASCII text: each word of a term is a whole word of any text it
-    matches, so a caption without any term's longest word cannot match."""
-    if lexicon.anchors is None:
-        return True
-    if folded.isascii():
-        return not lexicon.anchors.isdisjoint(folded.translate(_ASCII_NON_WORD).split())
-    return not lexicon.anchors.isdisjoint(_WORD_RUN.findall(folded))
+def _possible_starts(lexicon: _Lexicon, folded: str) -> list[int] | None:
+    """Where a match may start, in order (None: anywhere). A caption matches a term only if
+    it has all the term's ASCII words (looked up by the longest one), and only where it
+    has the term's opening text (up to its first space)."""
+    if lexicon.anchorless or (lexicon.anchorless_non_ascii and not folded.isascii()):
+        return None
+    words = _ascii_words(folded)
+    anchors = lexicon.words_by_anchor.keys() & words
+    if not anchors:
+        return []
+    present = set(words)
+    starts: set[int] = set()
+    for anchor in anchors:
+        for term_words, opening in lexicon.words_by_anchor[anchor]:
+            at = folded.find(opening) if term_words <= present else -1
+            while at >= 0:
+                starts.add(at)
+                at = folded.find(opening, at + 1)
+    return sorted(starts)
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match]:
+    """What pattern.finditer(text) finds when no match can start elsewhere than `starts`:
+    the first match at or after the end of the one before ((?<!\\w) still sees behind)."""
+    end = 0
+    for start in starts:
+        if start >= end and (match := pattern.match(text, start)):
+            yield match
+            end = match.end()
 
 
 _recent: tuple[tuple[Term, ...], _Lexicon] | None = None
@@ -89,11 +141,18 @@ def _lexicon(terms: tuple[Term, ...]) -> _Lexicon:
 def find_terms(folded: str, terms: tuple[Term, ...]) -> list[tuple[int, int, Term]]:
     """Each distinct term in the folded caption, at its first occurrence (folded offsets)."""
     lexicon = _lexicon(terms)
-    if lexicon.pattern is None or not _may_match(lexicon, folded):
+    if lexicon.pattern is None:
         return []
+    starts = _possible_starts(lexicon, folded)
+    if starts == []:
+        return []
+    if starts is None:
+        matches = lexicon.pattern.finditer(folded)
+    else:
+        matches = _matches_at(lexicon.pattern, folded, starts)
     found: list[tuple[int, int, Term]] = []
     seen: set[str] = set()
-    for match in lexicon.pattern.finditer(folded):
+    for match in matches:
         match_key = " ".join(match[0].split())
         if match_key in seen:
             continue

@@ -57,6 +57,7 @@ def _is_domain_ending(tld: str) -> bool:
     return tld in _CCTLDS if len(tld) == 2 else tld not in _FILE_ENDINGS
 
 
+@functools.lru_cache(maxsize=1024)  # asked twice per link: finding it, then approving it
 def link_host(url: str) -> str:
     """The host a browser opens: after any userinfo ("a.com@evil.com"), before the port."""
     scheme = _SCHEME.match(url)
@@ -105,4 +106,9 @@ def approved_hosts(domains: tuple[str, ...], link: str) -> tuple[str, ...]:
 
 def is_approved(host: str, approved: tuple[str, ...]) -> bool:
     """A host is approved when it is an approved domain or a subdomain of one."""
-    return any(host == domain or host.endswith("." + domain) for domain in approved)
+    return host in approved or host.endswith(_subdomain_endings(approved))
+
+
+@functools.lru_cache(maxsize=64)
+def _subdomain_endings(approved: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple("." + domain for domain in approved)

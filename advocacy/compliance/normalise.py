@@ -7,11 +7,17 @@ text for `Problem.excerpt`.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
+from collections.abc import Iterator
+from operator import itemgetter
 
-Spans = list[tuple[int, int]] | None  # per normalised character: its cluster; None: aligned
+# Where the normalised text came from, run by run: (where the run starts in it, the start
+# and end of the original text it was made from, whether it maps character by character).
+# None: the two line up.
+Spans = list[tuple[int, int, int, bool]] | None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -24,41 +30,69 @@ def _fold(cluster: str) -> str:
 # A character that NFKC or casefolding may change beyond lowercasing: any non-ASCII one, or
 # an ASCII one carrying combining marks. ASCII text between them maps one to one.
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
-_SPECIAL = re.compile(f"[\\s\\S][{_MARKS}]+|[^\\x00-\\x7f]")
+_NON_ASCII = re.compile(f"[^\\x00-\\x7f][{_MARKS}]*")  # a class first: re skips ASCII fast
+_MARK = re.compile(f"[{_MARKS}]")
+
+
+def _clusters(text: str) -> Iterator[tuple[int, int]]:
+    """Where each such character is, with any combining marks after it: (start, end)."""
+    done = 0
+    for match in _NON_ASCII.finditer(text):
+        start, end = match.span()
+        if start > done and text[start - 1].isascii() and _MARK.match(text, start):
+            start -= 1  # an ASCII character carrying marks ("e\u0301")
+        yield start, end
+        done = end
 
 
 def normalise(text: str, fold: bool) -> tuple[str, Spans]:
     """The text to match against and its spans; None when offsets already line up, which
     is the case for most captions and skips building the map."""
-    if unicodedata.is_normalized("NFKC", text):
+    if text.isascii():  # NFKC already, and casefolding ASCII only lowers it
+        return (text.lower() if fold else text), None
+    return _normalise(text, unicodedata.is_normalized("NFKC", text), fold)
+
+
+def normalise_both(text: str) -> tuple[tuple[str, Spans], tuple[str, Spans]]:
+    """normalise(text, fold=False) and normalise(text, fold=True), checking NFKC and
+    finding the clusters once for both."""
+    if text.isascii():
+        return (text, None), (text.lower(), None)
+    nfkc = unicodedata.is_normalized("NFKC", text)
+    clusters = None if nfkc else list(_clusters(text))
+    return _normalise(text, nfkc, False, clusters), _normalise(text, nfkc, True, clusters)
+
+
+def _normalise(
+    text: str, nfkc: bool, fold: bool, clusters: list[tuple[int, int]] | None = None
+) -> tuple[str, Spans]:
+    if nfkc:
         if not fold:
             return text, None
         folded = text.casefold()
         if len(folded) == len(text):
             return folded.replace("ı", "i"), None
     pieces: list[str] = []
-    spans: list[tuple[int, int]] = []
-    done = 0
-    for cluster in _SPECIAL.finditer(text):
-        start, end = cluster.span()
+    spans: list[tuple[int, int, int, bool]] = []
+    length = done = 0
+    for start, end in _clusters(text) if clusters is None else clusters:
         if done < start:  # ASCII: NFKC leaves it, casefolding only lowers it
             plain = text[done:start]
             pieces.append(plain.lower() if fold else plain)
-            spans += _aligned(done, start)
-        piece = _fold(cluster[0]) if fold else unicodedata.normalize("NFKC", cluster[0])
-        pieces.append(piece)
-        spans += [(start, end)] * len(piece)
+            spans.append((length, done, start, True))
+            length += start - done
+        cluster = text[start:end]
+        piece = _fold(cluster) if fold else unicodedata.normalize("NFKC", cluster)
+        if piece:
+            pieces.append(piece)
+            spans.append((length, start, end, False))
+            length += len(piece)
         done = end
     if done < len(text):
         plain = text[done:]
         pieces.append(plain.lower() if fold else plain)
-        spans += _aligned(done, len(text))
+        spans.append((length, done, len(text), True))
     return "".join(pieces), spans
-
-
-def _aligned(start: int, end: int) -> list[tuple[int, int]]:
-    """Spans of text that maps one to one."""
-    return list(zip(range(start, end), range(start + 1, end + 1), strict=True))
 
 
 def normalise_appended(
@@ -68,13 +102,26 @@ def normalise_appended(
     `tail` starts with an ASCII character, so only `tail` is normalised."""
     if not (text and tail and tail[0].isascii()):
         return normalise(text + tail, fold)
+    if spans is None and tail.isascii():
+        return normalised + (tail.lower() if fold else tail), None
     extra, extra_spans = _normalised_tail(tail, fold)
     if spans is None and extra_spans is None:
         return normalised + extra, None
-    shift = len(text)
-    own = spans if spans is not None else _aligned(0, shift)
-    more = extra_spans if extra_spans is not None else _aligned(0, len(tail))
-    return normalised + extra, own + [(start + shift, end + shift) for start, end in more]
+    offset, shift = len(normalised), len(text)
+    own = spans if spans is not None else [(0, 0, shift, True)]
+    more = extra_spans if extra_spans is not None else [(0, 0, len(tail), True)]
+    return normalised + extra, own + [
+        (at + offset, start + shift, end + shift, same) for at, start, end, same in more
+    ]
+
+
+def normalise_appended_nfkc(text: str, spans: Spans, tail: str) -> tuple[str, Spans]:
+    """normalise(text + tail, fold=False) from normalise(text, fold=False)'s spans: NFKC
+    text stays NFKC when an NFKC tail that starts with ASCII is appended (nothing composes
+    with an ASCII character or is reordered across it)."""
+    if spans is None and tail[:1].isascii() and unicodedata.is_normalized("NFKC", tail):
+        return text + tail, None
+    return normalise(text + tail, fold=False)
 
 
 @functools.lru_cache(maxsize=64)
@@ -84,7 +131,15 @@ def _normalised_tail(tail: str, fold: bool) -> tuple[str, Spans]:
 
 def original(start: int, end: int, spans: Spans) -> tuple[int, int]:
     """Where a match in the normalised text lies in the text it was made from."""
-    return (start, end) if spans is None else (spans[start][0], spans[end - 1][1])
+    if spans is None:
+        return start, end
+    return _origin(start, spans)[0], _origin(end - 1, spans)[1]
+
+
+def _origin(index: int, spans: list[tuple[int, int, int, bool]]) -> tuple[int, int]:
+    """The original text of one normalised character: itself, or its whole cluster."""
+    at, start, end, same = spans[bisect.bisect_right(spans, index, key=itemgetter(0)) - 1]
+    return (start + index - at, start + index - at + 1) if same else (start, end)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -104,6 +159,9 @@ def _phrase_pattern(phrase_key: str) -> re.Pattern[str]:
 
 
 def contains_phrase(folded: str, phrase_key: str) -> bool:
-    """Whole-word search that starts with the phrase itself, so the regex engine skips fast."""
+    """Whole-word search that starts with the phrase itself, so the regex engine skips fast;
+    text without the phrase's first word (the usual case) costs one substring search."""
+    if phrase_key.partition(" ")[0] not in folded:
+        return False
     matches = _phrase_pattern(phrase_key).finditer(folded)
     return any(not m.start() or not is_word(folded[m.start() - 1]) for m in matches)

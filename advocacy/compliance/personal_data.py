@@ -11,10 +11,12 @@ import re
 from advocacy.compliance.normalise import is_word
 
 _EMAIL_DOMAIN = re.compile(r"@(?:[\w-]++\.)+[^\W\d_]{2,24}(?![\w-])")
-# Where a phone, card or ID number may be: ASCII digits (NFKC has folded fullwidth ones).
-_NUMBER = re.compile(r"[0-9(+][0-9 ().+-]*+")
+_FEWEST_DIGITS = 6  # of any card, national ID or phone number (all ASCII digits after NFKC)
+_NOT_ASCII_DIGITS = bytes(c for c in range(256) if chr(c) not in "0123456789")
+# Where one may be: ASCII digits (NFKC has folded fullwidth ones) and separators, at least
+# six characters long since it holds six digits.
+_NUMBER = re.compile(r"[0-9(+][0-9 ().+-]{5,}+")
 _DIGITS = re.compile(r"\d+")
-_ASCII_DIGIT = re.compile("[0-9]")
 _DIGIT_RUN = re.compile(r"(?<![\w+])\d++(?:[ -]\d++)*+(?!\w)")
 _SSN = re.compile(r"(?<![\w-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-])")
 _NINO = re.compile(
@@ -101,13 +103,18 @@ def _phones(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
     return found
 
 
+def _ascii_digit_count(text: str) -> int:
+    """Counted as bytes: every other character is dropped, each non-ASCII one as a "?"."""
+    return len(text.encode("ascii", "replace").translate(None, _NOT_ASCII_DIGITS))
+
+
 def number_spans(text: str) -> list[tuple[int, int, str]]:
     """Cards, national IDs and phones, looked for only around runs of digits."""
-    if _ASCII_DIGIT.search(text) is None:
+    if _ascii_digit_count(text) < _FEWEST_DIGITS:
         return []
     found: dict[tuple[int, int], str] = {}
     for number in _NUMBER.finditer(text):
-        if sum(map(str.isdigit, number[0])) >= 6:  # the fewest any of them has
+        if sum(map(str.isdigit, number[0])) >= _FEWEST_DIGITS:
             window = (text, max(0, number.start() - 3), number.end() + 3)
             for finder in (_cards, _national_ids, _phones):
                 found.update(
