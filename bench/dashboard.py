@@ -13,8 +13,10 @@ Targets (issue 8): for 365 days, p50 < 300 ms, peak < 300 MB, and >= 20x the bas
 from __future__ import annotations
 
 import statistics
+import sys
 import tempfile
 import time
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pandas as pd
@@ -78,7 +80,8 @@ def _small_company(folder: Path, quick: bool) -> str:
         ["--employees", "60", "--shares", "600", "--snapshots-per-share", "1"] if quick else SMALL
     )
     progress("dashboard: no --database-url, generating a small company first")
-    generate.main([*size, "--database-url", url])
+    with redirect_stdout(sys.stderr):  # stdout holds only the JSON results
+        generate.main([*size, "--database-url", url])
     return url
 
 

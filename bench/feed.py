@@ -10,8 +10,10 @@ bulk. Targets (issue 8): <= 10 queries, p50 < 50 ms.
 from __future__ import annotations
 
 import statistics
+import sys
 import tempfile
 import time
+from contextlib import redirect_stdout
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,10 +39,11 @@ def run(options: Options) -> list[Result]:
     url = options.database_url or f"sqlite:///{folder / 'feed.db'}"
     from bench import generate
 
-    generate.main(
-        ["--employees", str(employees), "--shares", str(employees), "--snapshots-per-share", "1"]
-        + ["--database-url", url]
-    )
+    with redirect_stdout(sys.stderr):  # stdout holds only the JSON results
+        generate.main(
+            ["--employees", str(employees), "--shares", str(employees)]
+            + ["--snapshots-per-share", "1", "--database-url", url]
+        )
     app = create_app(app_config(url, folder))
     renders = QUICK_RENDERS if options.quick else RENDERS
     with app.app_context():

@@ -71,4 +71,4 @@ class LatestMetric(Figures, Base):
     share_id: Mapped[int] = mapped_column(
         ForeignKey("shares.id", ondelete="CASCADE"), primary_key=True
     )
-    read_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # rollups look here
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)

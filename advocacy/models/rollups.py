@@ -101,9 +101,11 @@ class RollupState(Base):
 
 
 class RollupPendingDay(Base):
-    """A publish day whose totals must be worked out again (a change the refresh cannot see
-    in the data, such as someone moving to another department)."""
+    """A publish day whose totals must be worked out again: new figures were read for its
+    shares, or someone who shared that day moved to another department."""
 
     __tablename__ = "rollup_pending_days"
 
     day: Mapped[date] = mapped_column(primary_key=True)
+    # The latest mark: a refresh that began before it leaves the day for the next one.
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)

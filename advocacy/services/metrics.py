@@ -17,7 +17,7 @@ from advocacy.models import DailyMetric, LatestMetric, MetricSnapshot, Share, Us
 from advocacy.models.metrics import METRICS
 from advocacy.models.networks import CONNECTED
 from advocacy.models.shares import PUBLISHED
-from advocacy.services import budget, networks, operations
+from advocacy.services import budget, networks, operations, rollups
 from advocacy.services.publishing import Connect
 from advocacy.upsert import upsert
 from connectors.base import (
@@ -219,6 +219,7 @@ def _store(
         upsert(session, DailyMetric, days, ("share_id", "day"), METRICS)
         latest = [{"share_id": row["share_id"], "read_at": at, **_figures(row)} for row in days]
         upsert(session, LatestMetric, latest, ("share_id",), (*METRICS, "read_at"))
+        rollups.mark_shares(session, group)  # the dashboards' totals of their days
     session.execute(
         update(Share)
         .where(Share.id.in_([s.id for s in group]))

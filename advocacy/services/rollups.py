@@ -18,7 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from advocacy.models import Click, LatestMetric, Share, User
+from advocacy import clock
+from advocacy.models import Click, Share, User
 from advocacy.models.rollups import (
     ALL_DEPARTMENTS,
     BY_DEPARTMENT,
@@ -32,6 +33,7 @@ from advocacy.models.rollups import (
     ShareTotal,
 )
 from advocacy.models.shares import PUBLISHED
+from advocacy.upsert import upsert
 from dashboards import metrics, spans
 from dashboards.facts import per_share
 from dashboards.filters import Filters
@@ -70,8 +72,12 @@ def refresh(session: Session, at: datetime) -> RefreshReport:
         pending = list(session.scalars(select(RollupPendingDay.day)))
         days = _changed_days(session, since, current.click_id) | set(pending)
     report = refresh_days(session, days)
-    if pending:
-        session.execute(delete(RollupPendingDay).where(RollupPendingDay.day.in_(pending)))
+    if pending:  # a day marked again meanwhile stays for the next refresh
+        session.execute(
+            delete(RollupPendingDay).where(
+                RollupPendingDay.day.in_(pending), RollupPendingDay.marked_at <= at
+            )
+        )
     _mark(session, at, click_id)
     return report
 
@@ -93,18 +99,29 @@ def rebuild(session: Session, at: datetime) -> RefreshReport:
     return report
 
 
+def mark_days(session: Session, days: Iterable[date], at: datetime) -> None:
+    """These publish days must be worked out again at the next refresh; the caller
+    commits."""
+    rows = [{"day": day, "marked_at": at} for day in sorted(set(days))]
+    upsert(session, RollupPendingDay, rows, ("day",), ("marked_at",))
+
+
+def mark_shares(session: Session, shares: Iterable[Share]) -> None:
+    """New figures were read for these shares: their publish days must be worked out
+    again (marked now, just before the caller commits)."""
+    days = (_utc_day(share.published_at) for share in shares if share.published_at)
+    mark_days(session, days, clock.now())
+
+
 def mark_user_days(session: Session, user_id: int) -> None:
     """The days someone shared on must be worked out again (their department changed);
     the caller commits."""
-    days = set(
-        session.scalars(
-            select(AdvocateTotal.starts_on).where(
-                AdvocateTotal.user_id == user_id, AdvocateTotal.span == DAY
-            )
+    days = session.scalars(
+        select(AdvocateTotal.starts_on).where(
+            AdvocateTotal.user_id == user_id, AdvocateTotal.span == DAY
         )
     )
-    known = set(session.scalars(select(RollupPendingDay.day).where(RollupPendingDay.day.in_(days))))
-    session.add_all(RollupPendingDay(day=day) for day in sorted(days - known))
+    mark_days(session, days, clock.now())
 
 
 def refresh_days(session: Session, days: Iterable[date]) -> RefreshReport:
@@ -151,16 +168,13 @@ def _all_days(session: Session) -> set[date]:
 
 
 def _changed_days(session: Session, since: datetime, click_id: int) -> set[date]:
-    """Publish days of shares published, read or clicked since then. The changes are looked
-    up first (by their indexes), then their shares: a join would let the planner scan every
-    share instead."""
-    published = select(Share.published_at).where(Share.status == PUBLISHED)
-    read = select(LatestMetric.share_id).where(LatestMetric.read_at >= since)
+    """Publish days of shares published or clicked since then (the metric sync marks the
+    days it read figures for). The clicks are looked up first, by their key, then their
+    shares: a join would let the planner scan every share instead."""
     clicked = select(Click.share_id).where(Click.id > click_id)
     queries = (
-        published.where(Share.published_at >= since),
-        select(Share.published_at).where(Share.id.in_(read)),  # (any status: no harm)
-        select(Share.published_at).where(Share.id.in_(clicked)),
+        select(Share.published_at).where(Share.status == PUBLISHED, Share.published_at >= since),
+        select(Share.published_at).where(Share.id.in_(clicked)),  # (any status: no harm)
     )
     moments = (moment for query in queries for moment in session.scalars(query.distinct()))
     return {_utc_day(moment) for moment in moments if moment is not None}

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from advocacy.extensions import db
-from advocacy.models import AdvocateTotal, LatestMetric, ShareTotal, TaskRun
+from advocacy.models import AdvocateTotal, LatestMetric, Share, ShareTotal, TaskRun
 from advocacy.models.rollups import RollupState
 from advocacy.services import campaigns, rollups, users
 from advocacy.services.clicks import record_click
@@ -187,6 +187,7 @@ def test_a_refresh_picks_up_new_clicks_figures_and_shares(crowd, app):
     latest = db.session.get(LatestMetric, reread) or LatestMetric(share_id=reread)
     latest.impressions, latest.read_at = (latest.impressions or 0) + 1000, NOW
     db.session.add(latest)
+    rollups.mark_shares(db.session, [db.session.get(Share, reread)])  # as the sync does
     _share(people[0], items[0], "x", NOW, 300)
     db.session.commit()
 
@@ -201,8 +202,6 @@ def test_a_refresh_picks_up_new_clicks_figures_and_shares(crowd, app):
 
 
 def _share_ids(period: Filters) -> list[int]:
-    from advocacy.models import Share
-
     return list(
         db.session.scalars(
             select(Share.id)

@@ -257,3 +257,23 @@ def test_a_rate_limited_sync_is_scheduled_again_for_the_reset(app, publish, froz
     assert again.name.endswith("sync_share_metrics_again")
     assert abs((again.eta.replace(tzinfo=reset.tzinfo) - reset).total_seconds()) <= 1
     tasks.huey.flush()
+
+
+def test_a_sync_marks_its_shares_days_for_the_dashboards(app, publish, frozen_clock):
+    from advocacy.models import RollupPendingDay
+    from advocacy.services import rollups
+    from dashboards.filters import Filters
+    from dashboards.queries import network_totals
+
+    published = publish()
+    rollups.refresh(db.session, clock.now())  # the totals before any figure was read
+    frozen_clock(clock.now() + timedelta(hours=3))
+
+    sync(app)
+
+    days = {s.published_at.date() for s in published}
+    assert set(db.session.scalars(select(RollupPendingDay.day))) == days
+    rollups.refresh(db.session, clock.now())
+    assert db.session.scalar(select(func.count()).select_from(RollupPendingDay)) == 0
+    period = Filters(start=min(days), end=max(days))
+    assert sum(t.impressions or 0 for t in network_totals(db.session, period)) > 0
