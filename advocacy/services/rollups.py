@@ -2,8 +2,9 @@
 latest figures and their clicks.
 
 A refresh works out again every publish day that changed since the last one: days with
-shares published, figures read or clicks counted since then (looked for a margin before,
-so a change committed late is not missed), and days marked by `mark_user_days`. A day is
+shares published or clicks counted since then (looked for a margin before, so a change
+committed late is not missed), and days marked pending (`mark_shares` by the metric sync
+for the figures it read, `mark_user_days` when someone changes department). A day is
 replaced whole, in its own transaction, so a refresh never holds the database for long and
 running it twice changes nothing. The first refresh, and `rebuild`, do every day.
 """
