@@ -35,8 +35,8 @@ from advocacy.models.rollups import (
 )
 from advocacy.models.shares import PUBLISHED
 from advocacy.upsert import upsert
-from dashboards import metrics, spans
-from dashboards.facts import per_share
+from dashboards import spans
+from dashboards.facts import raw_facts
 from dashboards.filters import Filters
 from dashboards.spans import DAY, MADE_OF
 
@@ -185,39 +185,35 @@ def _utc_day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
 
+# Per grain: the (network, item, department) a share's row of share_totals is keyed by.
+GRAIN_KEYS = {
+    BY_NETWORK: lambda share: (share.network, None, None),
+    ALL_DEPARTMENTS: lambda share: (share.network, share.content_item_id, None),
+    BY_DEPARTMENT: lambda share: (share.network, share.content_item_id, share.department_id),
+}
+
+
 def _replace_day(session: Session, day: date) -> None:
-    """One day's shares, added up per network and item (for all departments and per
-    department) and per person and network."""
-    rows = per_share(Filters(start=day, end=day)).alias("day_shares")
+    """One day's shares (their measures as dashboards.facts defines them), added up per
+    grain of share_totals and per person and network."""
+    facts = raw_facts(session, Filters(start=day, end=day))
     shares = session.execute(
-        select(rows, User.department_id).join(User, User.id == rows.c.user_id)
+        select(facts, User.department_id).join(User, User.id == facts.c.user_id)
     ).all()
-    by_network: dict[str, dict] = defaultdict(_zero)
-    by_item: dict[tuple, dict] = defaultdict(_zero)
-    by_department: dict[tuple, dict] = defaultdict(_zero)
-    by_person: dict[tuple, dict] = defaultdict(_zero)
+    by_grain: dict[tuple, dict] = defaultdict(_unknown)
+    by_person: dict[tuple, dict] = defaultdict(_unknown)
     for share in shares:
-        measures = _measures(share)
-        _add(by_network[share.network], measures)
-        _add(by_item[share.network, share.content_item_id], measures)
-        _add(by_department[share.network, share.content_item_id, share.department_id], measures)
-        _add(by_person[share.user_id, share.network], measures)
+        for grain, key in GRAIN_KEYS.items():
+            _add(by_grain[(grain, *key(share))], share)
+        _add(by_person[share.user_id, share.network], share)
     session.execute(delete(ShareTotal).where(ShareTotal.grain.in_(GRAINS), ShareTotal.day == day))
     session.execute(
         delete(AdvocateTotal).where(AdvocateTotal.span == DAY, AdvocateTotal.starts_on == day)
     )
     share_rows = [
-        {"grain": BY_NETWORK, "day": day, "network": network, "content_item_id": None,
-         "department_id": None, **totals}
-        for network, totals in by_network.items()
-    ] + [
-        {"grain": ALL_DEPARTMENTS, "day": day, "network": network, "content_item_id": item,
-         "department_id": None, **totals}
-        for (network, item), totals in by_item.items()
-    ] + [
-        {"grain": BY_DEPARTMENT, "day": day, "network": network, "content_item_id": item,
+        {"grain": grain, "day": day, "network": network, "content_item_id": item,
          "department_id": department, **totals}
-        for (network, item, department), totals in by_department.items()
+        for (grain, network, item, department), totals in by_grain.items()
     ]  # fmt: skip
     if share_rows:
         session.execute(insert(ShareTotal.__table__), share_rows)
@@ -256,34 +252,13 @@ def _plain(row: dict) -> dict:
     return {k: int(v) if k in MEASURES and v is not None else v for k, v in row.items()}
 
 
-def _zero() -> dict:
-    return dict.fromkeys(MEASURES, None) | {
-        "shares": 0,
-        "potential_reach": 0,
-        "reach_known": 0,
-        "clicks": 0,
-        "engaged_where_seen": 0,
-    }
+def _unknown() -> dict:
+    return dict.fromkeys(MEASURES)
 
 
-def _measures(share) -> dict:
-    """One share's contribution to every total (dashboards.metrics' definitions)."""
-    engaged = metrics.engagements(share.likes, share.comments, share.reshares, share.clicks)
-    return {
-        "shares": 1,
-        "potential_reach": share.follower_count or 0,
-        "reach_known": int(share.follower_count is not None),
-        "impressions": share.impressions,
-        "members_reached": share.members_reached,
-        "likes": share.likes,
-        "comments": share.comments,
-        "reshares": share.reshares,
-        "clicks": share.clicks,
-        "engaged_where_seen": engaged if share.impressions is not None else 0,
-    }
-
-
-def _add(totals: dict, measures: dict) -> None:
-    for name, value in measures.items():
+def _add(totals: dict, share) -> None:
+    """Add one share's measures; a figure no share had stays unknown (None)."""
+    for name in MEASURES:
+        value = getattr(share, name)
         if value is not None:
             totals[name] = value if totals[name] is None else totals[name] + value
