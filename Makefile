@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export CHORUS_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-sqlite test-postgres lint install services clean
+.PHONY: demo test test-e2e test-sqlite test-postgres lint install services browser clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Chorus needs Python 3.11 or newer")'
@@ -34,6 +34,14 @@ test: install services
 	scripts/pytest.sh --cov --cov-report=term:skip-covered
 	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) scripts/pytest.sh -q
 	$(BIN)/ruff check .
+
+# Browser journeys (Playwright driving Debian's Chromium) and the load test, against a real
+# server process on 127.0.0.1.
+test-e2e: install browser
+	CHORUS_E2E=1 scripts/pytest.sh tests/e2e
+
+browser:
+	@bash scripts/browser.sh
 
 test-sqlite: install
 	scripts/pytest.sh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -32,7 +33,10 @@ def create_app(config_overrides: Mapping | None = None) -> Flask:
     from advocacy.config import load_settings
     from advocacy.extensions import csrf, db, login_manager, migrate
 
-    instance_path = (config_overrides or {}).get("INSTANCE_PATH")  # tests keep theirs apart
+    # Tests keep theirs apart; CHORUS_INSTANCE_PATH moves it (a server started by the tests).
+    instance_path = (config_overrides or {}).get("INSTANCE_PATH") or os.environ.get(
+        "CHORUS_INSTANCE_PATH"
+    )
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(load_settings(Path(app.instance_path), overrides=config_overrides))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

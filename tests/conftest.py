@@ -23,6 +23,8 @@ from advocacy.services.users import department_named, ensure_roles
 
 # Content and sharing fixtures (campaign, make_item, sharer, ...) for every test folder.
 pytest_plugins = ["tests.sharing"]
+# Browser and load tests need a live server and Chromium: `make test-e2e` runs them.
+collect_ignore = [] if os.environ.get("CHORUS_E2E") else ["e2e"]
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -1,0 +1,122 @@
+"""A real Chorus on 127.0.0.1 for browser and load tests: gunicorn and a task consumer,
+as `make demo` runs them, over a fresh SQLite database with the demo data.
+
+These tests run with `make test-e2e` (CHORUS_E2E=1); the plain suite leaves this folder out.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+START_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """The running server: its address, its instance folder and its environment."""
+
+    base_url: str
+    instance: Path
+    env: dict[str, str]
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def flask(self, *args: str) -> str:
+        """Run `flask --app wsgi ARGS` against this server's database; return its output."""
+        done = subprocess.run(
+            [str(BIN / "flask"), "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout
+
+    def start(self, *command: str, log: str) -> subprocess.Popen:
+        with open(self.instance / log, "ab") as out:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        self.processes.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+
+def wait_until_up(server: LiveServer) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if any(process.poll() is not None for process in server.processes):
+            break
+        try:
+            if requests.get(server.url("/healthz"), timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    logs = "\n".join(path.read_text() for path in server.instance.glob("*.log"))
+    server.stop()
+    raise RuntimeError(f"Chorus did not start on {server.base_url}:\n{logs[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    instance = tmp_path_factory.mktemp("live-instance")
+    port = free_port()
+    env = {
+        **os.environ,
+        "CHORUS_INSTANCE_PATH": str(instance),
+        "CHORUS_BASE_URL": f"http://127.0.0.1:{port}",
+        "DATABASE_URL": f"sqlite:///{instance / 'chorus.db'}",
+    }
+    for name in ("REDIS_URL", "CHORUS_ENV", "CHORUS_TASKS_IMMEDIATE"):
+        env.pop(name, None)
+    server = LiveServer(f"http://127.0.0.1:{port}", instance, env)
+    server.flask("db", "upgrade")
+    server.flask("seed-demo")
+    server.start(
+        str(BIN / "gunicorn"),
+        "wsgi:app",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--threads",
+        "8",
+        log="web.log",
+    )
+    server.start(
+        str(BIN / "huey_consumer"), "advocacy.worker.huey", "--workers", "2", log="tasks.log"
+    )
+    wait_until_up(server)
+    yield server
+    server.stop()
