@@ -107,7 +107,7 @@ class _Problems:
 
 def _read_yaml(path: Path, problems: _Problems) -> dict | None:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # nosec B506: a SafeLoader
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # nosec B506 # a SafeLoader
     except FileNotFoundError:
         problems.add(path.name, 1, "file not found")
         return None

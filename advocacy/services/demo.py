@@ -20,7 +20,7 @@ from advocacy.services.passwords import hash_password
 from advocacy.services.users import department_named, ensure_roles
 from training.course_files import load_course
 
-DEMO_PASSWORD = "chorus-demo"
+DEMO_PASSWORD = "chorus-demo"  # nosec B105 # published on purpose; seed-demo refuses production
 DEPARTMENTS = ("Marketing", "Sales", "Engineering", "Finance", "People")
 # (email, name, department, roles); the ones with a login get DEMO_PASSWORD.
 DEMO_LOGINS = (

@@ -67,7 +67,7 @@ def connector(config: Mapping, network: str, sandbox_mount: Mount | None = None)
     if uses_sandbox(config, network):
         settings = NetworkSettings(
             client_id="chorus-sandbox",
-            client_secret="sandbox-secret",
+            client_secret="sandbox-secret",  # nosec B106 # the built-in sandbox accepts any
             authorize_url=f"{config['BASE_URL']}/_sandbox{cls.sandbox_authorize_path}",
             mount=sandbox_mount,
             **common,

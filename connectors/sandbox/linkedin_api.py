@@ -28,6 +28,7 @@ from connectors.sandbox import (
 from connectors.sandbox.state import AccessToken, Engaged, Post, sandbox_user, stable_hash
 
 NETWORK = "linkedin"
+AUTH_SCHEME = "Bearer"
 blueprint = Blueprint("sandbox_linkedin", __name__, url_prefix="/linkedin")
 TOKEN_SECONDS = 60 * 24 * 3600
 MAX_COMMENTARY = 3000
@@ -174,7 +175,7 @@ def access_token() -> Any:
         ),
         "expires_in": TOKEN_SECONDS,
         "scope": ",".join(grant.scopes),
-        "token_type": "Bearer",
+        "token_type": AUTH_SCHEME,
     }
     if "openid" in grant.scopes:
         body["id_token"] = _id_token(grant.handle, grant.client_id)

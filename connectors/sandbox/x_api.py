@@ -25,6 +25,7 @@ from connectors.sandbox import (
 from connectors.sandbox.state import AccessToken, Post, sandbox_user, stable_hash
 
 NETWORK = "x"
+AUTH_SCHEME = "bearer"
 blueprint = Blueprint("sandbox_x", __name__, url_prefix="/x")
 PROBLEMS = "https://api.twitter.com/2/problems/"
 MAX_TWEET_LENGTH = 280
@@ -175,7 +176,7 @@ def token() -> Any:
     else:
         return _oauth_error("unsupported_grant_type", "Unsupported grant type.")
     body: dict[str, Any] = {
-        "token_type": "bearer",
+        "token_type": AUTH_SCHEME,
         "expires_in": 7200,
         "access_token": state.issue_access_token(NETWORK, handle, scopes, client_id=client_id),
         "scope": " ".join(scopes),
