@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from advocacy import clock
 from advocacy.extensions import db
@@ -143,6 +143,29 @@ def test_rotating_keys_keeps_tokens_usable(app, client, employee):
     assert "1 account" in result.output
     check = app.test_cli_runner().invoke(args=["networks", "check"])
     assert "@ann_on_x" in check.output
+
+
+def test_the_database_holds_no_token_in_the_clear(app, client, employee):
+    connect(client, "x")
+    sandbox = app.extensions["chorus_sandbox"].config["SANDBOX_STATE"]
+    issued = [*sandbox.tokens, *sandbox.refresh_tokens]
+    row = db.session.execute(text("SELECT access_token, refresh_token FROM network_accounts")).one()
+
+    stored = b"".join(bytes(column) for column in row)
+    assert len(issued) == 2 and len(stored) > 100
+    assert not any(token.encode() in stored for token in issued)
+
+
+def test_a_new_key_in_front_still_reads_tokens_written_with_the_old_one(app, client, employee):
+    connect(client, "x")
+    app.config["ENCRYPTION_KEYS"] = [
+        Fernet.generate_key().decode(),
+        app.config["ENCRYPTION_KEYS"][0],
+    ]
+
+    check = app.test_cli_runner().invoke(args=["networks", "check"])
+
+    assert "@ann_on_x" in check.output and "reconnect" not in check.output
 
 
 def test_tokens_are_unreadable_without_the_key(app, client, employee):
