@@ -53,6 +53,7 @@ NO_ENGAGERS_ACCESS = (
     "the LinkedIn developer portal."
 )
 PERSON = "urn:li:person:"
+RECENT_POSTS = 50  # the member's latest posts, where a lost publish is looked for
 ENGAGERS_PAGE = 100  # one page each of reactions and comments, the most LinkedIn gives
 # URNs per socialMetadata BATCH_GET: an encoded ugcPost URN is ~41 characters, so 50 keep the
 # query near 2 KB, well under the 4 KB LinkedIn allows (it answers 414 beyond).
@@ -220,6 +221,26 @@ class LinkedIn:
         if not urn:
             raise TransientError("LinkedIn did not say which post it created.")
         return RemotePost(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+
+    def find_post(self, tokens: Tokens, link: str) -> RemotePost | None:
+        """Among the member's latest posts (the posts FINDER, which needs r_member_social:
+        without it, a PermanentError), the one whose article or commentary holds `link`."""
+        author = quote(f"{PERSON}{self._get(tokens, '/v2/userinfo')['sub']}", safe="")
+        found = _json(
+            self._call(
+                lambda: self.http.get(
+                    f"{API}/rest/posts?q=author&author={author}&count={RECENT_POSTS}",
+                    headers={**self._headers(tokens), "X-RestLi-Method": "FINDER"},
+                    timeout=self.settings.timeout_seconds,
+                )
+            )
+        )
+        for post in found.get("elements", []):
+            source = ((post.get("content") or {}).get("article") or {}).get("source")
+            if (source == link or link in str(post.get("commentary", ""))) and post.get("id"):
+                urn = str(post["id"])
+                return RemotePost(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+        return None
 
     def metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
         """Likes and comments of up to SOCIAL_BATCH posts in one socialMetadata BATCH_GET;

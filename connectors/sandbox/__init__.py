@@ -33,6 +33,9 @@ from connectors.sandbox.state import HANDLE_RE, SandboxState
 __all__ = ["SandboxState", "create_sandbox"]
 
 DEFAULT_HANDLE = "demo_user"
+# The environ key where an API view leaves the latency it was given (seconds), so that the
+# in-process transport can time out like a socket would, after the network did the work.
+LATENCY_KEY = "sandbox.latency_seconds"
 
 
 def create_sandbox(
