@@ -158,7 +158,7 @@ class LinkedIn:
 
         def checked() -> requests.Response:
             try:
-                return _checked(send())
+                return _checked(send(), self.settings.now)
             except (requests.ConnectionError, requests.Timeout) as error:
                 raise Unavailable(
                     f"LinkedIn is not answering ({error}).", reached=reached(error)
@@ -386,7 +386,7 @@ def _json(response: requests.Response) -> dict:
         raise TransientError("LinkedIn sent an answer Chorus could not read.") from error
 
 
-def _checked(response: requests.Response) -> requests.Response:
+def _checked(response: requests.Response, now: Callable[[], datetime]) -> requests.Response:
     status = response.status_code
     if status < 400:
         return response
@@ -394,17 +394,23 @@ def _checked(response: requests.Response) -> requests.Response:
         message = response.json().get("message") or response.json().get("error_description")
     except (requests.JSONDecodeError, AttributeError):
         message = None
-    raise _error(status, message, response.headers.get("Retry-After", ""))
+    raise _error(status, message, response.headers.get("Retry-After", ""), now)
 
 
-def _error(status: int, message: str | None, retry_after: str = "") -> ConnectorError:
-    """Our error for a LinkedIn failure `status`: of a whole answer, or of one key of a batch."""
+def _error(
+    status: int,
+    message: str | None,
+    retry_after: str = "",
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ConnectorError:
+    """Our error for a LinkedIn failure `status`: of a whole answer, or of one key of a batch;
+    a rate limit resets `Retry-After` seconds after `now` (the caller's clock)."""
     message = message or f"HTTP {status}"
     if status == 401:
         return AuthExpired("The LinkedIn connection expired or was revoked; reconnect it.")
     if status == 429:
         delay = int(retry_after) if retry_after.isdigit() else None
-        reset = datetime.now(UTC) + timedelta(seconds=delay) if delay is not None else None
+        reset = now() + timedelta(seconds=delay) if delay is not None else None
         return RateLimited("LinkedIn's rate limit is reached.", reset)
     if status >= 500:
         return Unavailable(

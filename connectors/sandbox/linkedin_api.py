@@ -17,9 +17,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from connectors.sandbox import (
     DEFAULT_HANDLE,
-    LATENCY_KEY,
     authorize_problem,
     begin_authorization,
+    delay_request,
     error_page,
     finish_authorization,
     guarded_api,
@@ -105,8 +105,7 @@ def api(*, scopes: set[str], rest: bool = True) -> Callable[[Callable], Callable
 
 @blueprint.before_request
 def _latency() -> None:
-    # Left in the environ for an in-process transport, which has no socket to time out.
-    request.environ[LATENCY_KEY] = sandbox_state().delay(NETWORK)
+    delay_request(NETWORK)
 
 
 @blueprint.after_request

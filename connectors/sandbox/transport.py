@@ -77,6 +77,7 @@ class WSGITransport(BaseAdapter):
         url = request.url or ""
         original = urlsplit(url)
         target = urlsplit(rewrite_url(url, self.routes) or url)
+        latency: dict[str, float] = {}
         builder = EnvironBuilder(
             path=target.path or "/",
             base_url=f"{original.scheme}://{original.netloc}",
@@ -84,7 +85,7 @@ class WSGITransport(BaseAdapter):
             method=request.method or "GET",
             headers=[(k, _text(v)) for k, v in request.headers.items()],
             data=_body_bytes(request.body),
-            environ_overrides={"REMOTE_ADDR": "127.0.0.1"},
+            environ_overrides={"REMOTE_ADDR": "127.0.0.1", LATENCY_KEY: latency},
         )
         try:
             environ = builder.get_environ()
@@ -97,7 +98,7 @@ class WSGITransport(BaseAdapter):
             close = getattr(app_iter, "close", None)
             if close is not None:
                 close()
-        waited = environ.get(LATENCY_KEY, 0.0)
+        waited = latency.get("seconds", 0.0)
         limit = _read_timeout(timeout if timeout is not None else self.default_timeout)
         if limit is not None and waited > limit:
             # As over a socket: the server did the work, the client stopped waiting.

@@ -14,9 +14,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from connectors.sandbox import (
     DEFAULT_HANDLE,
-    LATENCY_KEY,
     authorize_problem,
     begin_authorization,
+    delay_request,
     error_page,
     finish_authorization,
     guarded_api,
@@ -81,8 +81,7 @@ def _problem(status: int, title: str) -> tuple[Response, int]:
 
 @blueprint.before_request
 def _latency() -> None:
-    # Left in the environ for an in-process transport, which has no socket to time out.
-    request.environ[LATENCY_KEY] = sandbox_state().delay(NETWORK)
+    delay_request(NETWORK)
 
 
 @blueprint.after_request
