@@ -8,6 +8,7 @@ errors below, never a client library's own exception. A metric a network does no
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -152,6 +153,11 @@ class Network(Protocol):
     def metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]: ...
 
     def engagers(self, tokens: Tokens, post_ref: str) -> list[Engager]: ...
+
+
+def carries_link(text: str, link: str) -> bool:
+    """True when `text` holds `link` whole: not the start of a longer address."""
+    return re.search(re.escape(link) + r"(?![\w\-/])", text) is not None
 
 
 _registry: dict[str, type] = {}

@@ -36,6 +36,7 @@ from connectors.base import (
     Tokens,
     TransientError,
     Unavailable,
+    carries_link,
     register,
 )
 from connectors.settings import NOT_REACHED_STATUSES, NetworkSettings, reached
@@ -237,7 +238,8 @@ class LinkedIn:
         )
         for post in found.get("elements", []):
             source = ((post.get("content") or {}).get("article") or {}).get("source")
-            if (source == link or link in str(post.get("commentary", ""))) and post.get("id"):
+            carried = source == link or carries_link(str(post.get("commentary", "")), link)
+            if carried and post.get("id"):
                 urn = str(post["id"])
                 return RemotePost(urn, f"https://www.linkedin.com/feed/update/{urn}/")
         return None

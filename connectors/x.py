@@ -36,6 +36,7 @@ from connectors.base import (
     Tokens,
     TransientError,
     Unavailable,
+    carries_link,
     register,
 )
 from connectors.settings import NOT_REACHED_STATUSES, NetworkSettings, reached
@@ -226,7 +227,7 @@ class X:
         )
         for tweet in timeline.data or []:
             urls = [u.get("expanded_url") for u in (tweet.entities or {}).get("urls", [])]
-            if link in tweet.text or link in urls:
+            if link in urls or carries_link(tweet.text, link):
                 return RemotePost(str(tweet.id), f"https://x.com/i/web/status/{tweet.id}")
         return None
 

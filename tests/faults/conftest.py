@@ -13,7 +13,8 @@ from advocacy import clock
 from advocacy.extensions import db
 from advocacy.models import Share
 from advocacy.services import networks, publishing
-from tests.metrics.conftest import publish  # noqa: F401 (the fixture, for this folder)
+from tests.metrics.conftest import publish  # noqa: F401 (fixtures for this folder)
+from tests.metrics.test_engagement import colleague  # noqa: F401
 from tests.sharing import sandbox_state
 
 TIMEOUT = 2.0  # seconds a connector waits for an answer here
