@@ -99,6 +99,8 @@ def load_settings(
         "LINKEDIN_API_BASE_URL": env.get("LINKEDIN_API_BASE_URL") or "https://api.linkedin.com",
         "LINKEDIN_OAUTH_BASE_URL": env.get("LINKEDIN_OAUTH_BASE_URL")
         or "https://www.linkedin.com/oauth/v2",
+        # Seconds a connector waits for a network's answer before giving up on the call.
+        "NETWORK_TIMEOUT_SECONDS": _number(env, "CHORUS_NETWORK_TIMEOUT", 15),
         "TRUST_PROXY_HEADERS": _flag(env, "CHORUS_TRUST_PROXY"),
         "BASE_URL": (env.get("CHORUS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,

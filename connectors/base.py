@@ -8,6 +8,7 @@ errors below, never a client library's own exception. A metric a network does no
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -144,9 +145,19 @@ class Network(Protocol):
         self, tokens: Tokens, text: str, idempotency_key: str, link: str | None = None
     ) -> RemotePost: ...
 
+    def find_post(self, tokens: Tokens, link: str) -> RemotePost | None:
+        """The author's recent post that carries `link` (every share posts its own tracked
+        link), or None: how a publish whose answer was lost is confirmed, not repeated."""
+        ...
+
     def metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]: ...
 
     def engagers(self, tokens: Tokens, post_ref: str) -> list[Engager]: ...
+
+
+def carries_link(text: str, link: str) -> bool:
+    """True when `text` holds `link` whole: not the start of a longer address."""
+    return re.search(re.escape(link) + r"(?![\w\-/])", text) is not None
 
 
 _registry: dict[str, type] = {}

@@ -36,6 +36,7 @@ from connectors.base import (
     Tokens,
     TransientError,
     Unavailable,
+    carries_link,
     register,
 )
 from connectors.settings import NOT_REACHED_STATUSES, NetworkSettings, reached
@@ -53,6 +54,7 @@ NO_ENGAGERS_ACCESS = (
     "the LinkedIn developer portal."
 )
 PERSON = "urn:li:person:"
+RECENT_POSTS = 50  # the member's latest posts, where a lost publish is looked for
 ENGAGERS_PAGE = 100  # one page each of reactions and comments, the most LinkedIn gives
 # URNs per socialMetadata BATCH_GET: an encoded ugcPost URN is ~41 characters, so 50 keep the
 # query near 2 KB, well under the 4 KB LinkedIn allows (it answers 414 beyond).
@@ -157,7 +159,7 @@ class LinkedIn:
 
         def checked() -> requests.Response:
             try:
-                return _checked(send())
+                return _checked(send(), self.settings.now)
             except (requests.ConnectionError, requests.Timeout) as error:
                 raise Unavailable(
                     f"LinkedIn is not answering ({error}).", reached=reached(error)
@@ -220,6 +222,27 @@ class LinkedIn:
         if not urn:
             raise TransientError("LinkedIn did not say which post it created.")
         return RemotePost(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+
+    def find_post(self, tokens: Tokens, link: str) -> RemotePost | None:
+        """Among the member's latest posts (the posts FINDER, which needs r_member_social:
+        without it, a PermanentError), the one whose article or commentary holds `link`."""
+        author = quote(f"{PERSON}{self._get(tokens, '/v2/userinfo')['sub']}", safe="")
+        found = _json(
+            self._call(
+                lambda: self.http.get(
+                    f"{API}/rest/posts?q=author&author={author}&count={RECENT_POSTS}",
+                    headers={**self._headers(tokens), "X-RestLi-Method": "FINDER"},
+                    timeout=self.settings.timeout_seconds,
+                )
+            )
+        )
+        for post in found.get("elements", []):
+            source = ((post.get("content") or {}).get("article") or {}).get("source")
+            carried = source == link or carries_link(str(post.get("commentary", "")), link)
+            if carried and post.get("id"):
+                urn = str(post["id"])
+                return RemotePost(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+        return None
 
     def metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
         """Likes and comments of up to SOCIAL_BATCH posts in one socialMetadata BATCH_GET;
@@ -365,7 +388,7 @@ def _json(response: requests.Response) -> dict:
         raise TransientError("LinkedIn sent an answer Chorus could not read.") from error
 
 
-def _checked(response: requests.Response) -> requests.Response:
+def _checked(response: requests.Response, now: Callable[[], datetime]) -> requests.Response:
     status = response.status_code
     if status < 400:
         return response
@@ -373,17 +396,23 @@ def _checked(response: requests.Response) -> requests.Response:
         message = response.json().get("message") or response.json().get("error_description")
     except (requests.JSONDecodeError, AttributeError):
         message = None
-    raise _error(status, message, response.headers.get("Retry-After", ""))
+    raise _error(status, message, response.headers.get("Retry-After", ""), now)
 
 
-def _error(status: int, message: str | None, retry_after: str = "") -> ConnectorError:
-    """Our error for a LinkedIn failure `status`: of a whole answer, or of one key of a batch."""
+def _error(
+    status: int,
+    message: str | None,
+    retry_after: str = "",
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ConnectorError:
+    """Our error for a LinkedIn failure `status`: of a whole answer, or of one key of a batch;
+    a rate limit resets `Retry-After` seconds after `now` (the caller's clock)."""
     message = message or f"HTTP {status}"
     if status == 401:
         return AuthExpired("The LinkedIn connection expired or was revoked; reconnect it.")
     if status == 429:
         delay = int(retry_after) if retry_after.isdigit() else None
-        reset = datetime.now(UTC) + timedelta(seconds=delay) if delay is not None else None
+        reset = now() + timedelta(seconds=delay) if delay is not None else None
         return RateLimited("LinkedIn's rate limit is reached.", reset)
     if status >= 500:
         return Unavailable(

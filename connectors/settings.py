@@ -16,6 +16,8 @@ from urllib3.exceptions import NewConnectionError
 from connectors.base import Unavailable
 
 Mount = Callable[[requests.Session], None]
+# Seconds waited before each new try of a read whose network did not answer.
+RETRY_WAITS = (0.2, 0.4, 0.8)
 Result = TypeVar("Result")
 
 
@@ -31,6 +33,8 @@ class NetworkSettings:
     api_version: str | None = None
     timeout_seconds: float = 15.0
     retries: int = 2
+    # How the retries wait (tests record the waits instead of sleeping).
+    sleep: Callable[[float], None] = time.sleep
     # The caller's clock, for token expiry (tests move it).
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Real URL prefix -> where to send it instead (e.g. a sandbox on another port); the
@@ -47,7 +51,7 @@ class NetworkSettings:
             except Unavailable:
                 if attempt == retries:
                     raise
-                time.sleep(0.2 * (attempt + 1))
+                self.sleep(RETRY_WAITS[min(attempt, len(RETRY_WAITS) - 1)])
         raise AssertionError("unreachable")
 
     def session(self, session: requests.Session | None = None) -> requests.Session:
@@ -62,6 +66,9 @@ class NetworkSettings:
                 session.mount(real, _RewriteAdapter(self.timeout_seconds, real, target))
         if self.mount is not None:
             self.mount(session)
+            for adapter in session.adapters.values():  # the sandbox's in-process transport
+                if hasattr(adapter, "default_timeout"):
+                    adapter.default_timeout = self.timeout_seconds
         return session
 
 

@@ -36,6 +36,7 @@ from connectors.base import (
     Tokens,
     TransientError,
     Unavailable,
+    carries_link,
     register,
 )
 from connectors.settings import NOT_REACHED_STATUSES, NetworkSettings, reached
@@ -45,6 +46,7 @@ AUTHORIZE_URL = "https://twitter.com/i/oauth2/authorize"
 TOKEN_URL = f"{API}/2/oauth2/token"
 SCOPES = ("tweet.read", "tweet.write", "users.read", "like.read", "offline.access")
 BATCH = 100
+RECENT_POSTS = 100  # one page of the author's timeline, where a lost publish is looked for
 LINK_CLICKS_PRIVATE = "link clicks: X shows them only to the author (Chorus counts its own)"
 Result = TypeVar("Result")
 
@@ -213,6 +215,21 @@ class X:
             lambda: self._client(tokens).create_tweet(text=body, user_auth=False), retry=False
         ).data
         return RemotePost(str(data["id"]), f"https://x.com/i/web/status/{data['id']}")
+
+    def find_post(self, tokens: Tokens, link: str) -> RemotePost | None:
+        """Among the author's latest posts, the one whose text or expanded links hold `link`."""
+        client = self._client(tokens)
+        me = self._call(lambda: client.get_me(user_auth=False)).data
+        timeline = self._call(
+            lambda: client.get_users_tweets(
+                me.id, max_results=RECENT_POSTS, tweet_fields=["entities"], user_auth=False
+            )
+        )
+        for tweet in timeline.data or []:
+            urls = [u.get("expanded_url") for u in (tweet.entities or {}).get("urls", [])]
+            if link in urls or carries_link(tweet.text, link):
+                return RemotePost(str(tweet.id), f"https://x.com/i/web/status/{tweet.id}")
+        return None
 
     def metrics(self, tokens: Tokens, remote_ids: Sequence[str]) -> list[PostMetrics]:
         """One call per 100 posts, whoever wrote them: public metrics (impressions and

@@ -51,8 +51,12 @@ class Share(Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the network's figures were last read (services.metrics decides when next).
     metrics_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Tries that did not reach the network (it was down): each waits longer before the next.
+    # Tries the network did not answer: each waits longer before the next.
     publish_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Set (and committed) just before a post request goes out, cleared when the answer
+    # says whether it was posted: while set, the post may exist, and the next try looks
+    # for it on the network before posting (the networks take no idempotency key).
+    publish_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

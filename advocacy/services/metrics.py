@@ -26,7 +26,7 @@ from connectors.base import (
     Network,
     PostMetrics,
     RateLimited,
-    Unavailable,
+    TransientError,
 )
 
 # Hourly while a post is young, daily for a month, then its figures stop moving much.
@@ -44,7 +44,8 @@ class SyncReport:
     problems: list[str] = field(default_factory=list)
     # A network asked to wait: when its limit resets, a sync is worth running again.
     retry_at: datetime | None = None
-    # A network did not answer (5xx, timeout): worth trying again soon, with backoff.
+    # A network did not answer (5xx, timeout) or garbled its answer: worth trying again
+    # soon, with backoff.
     unavailable: bool = False
 
     def headline(self) -> str:
@@ -184,7 +185,7 @@ def _read(
             continue
         except RateLimited:
             raise
-        except Unavailable as error:
+        except TransientError as error:  # no answer, or one that could not be read
             report.unavailable = True
             report.problems.append(f"{networks.label(network)} did not answer: {error}")
             return None

@@ -63,7 +63,12 @@ def connector(config: Mapping, network: str, sandbox_mount: Mount | None = None)
     if not available(config, network):
         raise NotFound("This network is not set up in Chorus; ask your admin.")
     cls = network_classes()[network]
-    common = {"api_version": config.get("LINKEDIN_API_VERSION"), "now": clock.now}
+    common = {
+        "api_version": config.get("LINKEDIN_API_VERSION"),
+        "now": clock.now,
+        "sleep": clock.sleep,
+        "timeout_seconds": float(config.get("NETWORK_TIMEOUT_SECONDS") or 15),
+    }
     if uses_sandbox(config, network):
         settings = NetworkSettings(
             client_id="chorus-sandbox",

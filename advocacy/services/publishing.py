@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from advocacy import clock, compliance, crypto
@@ -15,17 +15,36 @@ from advocacy.models import Share
 from advocacy.models.networks import CONNECTED
 from advocacy.models.shares import FAILED, IN_REVIEW, PUBLISHED, PUBLISHING, SCHEDULED
 from advocacy.services import archive, audit, budget, content, lexicon, networks
-from connectors.base import AuthExpired, ConnectorError, Network, RateLimited, Unavailable
+from connectors.base import (
+    AuthExpired,
+    ConnectorError,
+    Network,
+    RateLimited,
+    TransientError,
+    Unavailable,
+)
 from training.gating import may_share
 
 log = logging.getLogger(__name__)
 Connect = Callable[[str], Network]  # network name -> its connector
 # Waits before each new try when the network was down and the post did not reach it.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
+# A post request outlives its timeout and retries long before this: a share still
+# "publishing" with a request sent earlier belongs to a worker that died.
+STALE = timedelta(minutes=15)
 UNEXPECTED = (
     "Chorus hit an unexpected error while publishing. Try again, and tell your admin if it "
     "keeps happening."
 )
+
+
+_in_flight = Share.publish_sent_at.is_not(None)
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Scheduled, or left "publishing" by a worker that died with a request out."""
+    stale = and_(Share.status == PUBLISHING, _in_flight, Share.publish_sent_at < now - STALE)
+    return or_(Share.status == SCHEDULED, stale)
 
 
 def tracked_link(config: Mapping, share: Share) -> str:
@@ -40,12 +59,15 @@ def publish(
     rules: compliance.Rules | None = None,
 ) -> Share:
     """Publish one scheduled share. Only the caller that moves it from "scheduled" to
-    "publishing" goes on, so two workers never post it twice. `rules` lets a batch read
-    the screening rules once."""
+    "publishing" goes on, so two workers never post it twice. A share left "publishing"
+    by a worker that died mid-request is claimed again after STALE, and looked for on the
+    network before it is posted. `rules` lets a batch read the screening rules once."""
+    now = clock.now()
     claimed = session.execute(
         update(Share)
-        .where(Share.id == share.id, Share.status == SCHEDULED)
-        .values(status=PUBLISHING)
+        .where(Share.id == share.id, _claimable(now))
+        # A post request in flight stays marked, freshly, so no one else reclaims it.
+        .values(status=PUBLISHING, publish_sent_at=case((_in_flight, now), else_=None))
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
@@ -93,34 +115,48 @@ def _publish_claimed(
     if account is None or account.status != CONNECTED:
         raise _Refused(f"Reconnect your {networks.label(network)} account, then retry.")
     connector = connect(network)
+    link, label, sending = tracked_link(config, share), networks.label(network), False
     try:
         tokens = networks.fresh_tokens(session, account, connector)
-        post = connector.publish(
-            tokens, result.text, share.idempotency_key, link=tracked_link(config, share)
-        )
+        # An earlier request may have posted it: look before posting again.
+        post = connector.find_post(tokens, link) if share.publish_sent_at else None
+        if post is None:
+            share.publish_sent_at, sending = clock.now(), True
+            session.commit()  # before the request: a worker may die while it is out
+            post = connector.publish(tokens, result.text, share.idempotency_key, link=link)
     except (AuthExpired, crypto.SecretUnreadable) as error:
         if account.status == CONNECTED:
             networks.mark_reconnect(session, account, str(error))
-        raise _Refused(f"Reconnect your {networks.label(network)} account, then retry.") from error
+        raise _Refused(f"Reconnect your {label} account, then retry.") from error
     except RateLimited as error:
         _reschedule(session, share, error)
         return
-    except Unavailable as error:
-        if not error.reached and share.publish_attempts < len(BACKOFF):
-            _retry_later(session, share, error)
+    except TransientError as error:  # no answer, or one Chorus could not read
+        if sending and isinstance(error, Unavailable) and not error.reached:
+            share.publish_sent_at = None  # it certainly never reached the network
+        if share.publish_attempts < len(BACKOFF):
+            _retry_later(session, share)
             return
-        if not error.reached:
-            raise _Refused(
-                f"{networks.label(network)} did not answer after {share.publish_attempts + 1} "
-                "tries. Retry when it is back."
-            ) from error
+        tries = share.publish_attempts + 1
+        session.commit()
+        if share.publish_sent_at is None:
+            message = f"{label} did not answer after {tries} tries. Retry when it is back."
+            raise _Refused(message) from error
         raise _Refused(
-            f"{networks.label(network)} did not answer ({error}). Check your profile before "
-            "retrying: the post may have gone out."
+            f"{label} did not confirm the post after {tries} tries. Retry: Chorus first looks "
+            "for it on your profile, so it is not posted twice."
         ) from error
-    except ConnectorError as error:
-        raise _Refused(f"{networks.label(network)} refused the post: {error}") from error
+    except ConnectorError as error:  # the network refused: to post, or to let Chorus look
+        share.publish_sent_at = None
+        session.commit()
+        if not sending:
+            raise _Refused(
+                f"{label} did not confirm an earlier try and does not let Chorus look for the "
+                f"post ({error}). Check your profile; if the post is not there, retry."
+            ) from error
+        raise _Refused(f"{label} refused the post: {error}") from error
     share.text, share.status, share.published_at = result.text, PUBLISHED, clock.now()
+    share.publish_sent_at = None
     share.remote_id, share.remote_url = post.remote_id, post.url
     share.follower_count, share.failure_reason = account.follower_count, None
     budget.count(session, network, budget.POST_WITH_LINK)
@@ -137,14 +173,18 @@ def _reschedule(session: Session, share: Share, error: RateLimited) -> None:
     session.commit()
 
 
-def _retry_later(session: Session, share: Share, error: Unavailable) -> None:
-    """The network was down and the post never reached it: try again, later each time."""
+def _retry_later(session: Session, share: Share) -> None:
+    """The network did not answer: try again, later each time; when the post may have
+    reached it, the next try looks for it first."""
     wait = BACKOFF[share.publish_attempts]
     share.publish_attempts += 1
     share.status, share.scheduled_for = SCHEDULED, clock.now() + wait
+    minutes, label = int(wait.total_seconds() // 60), networks.label(share.network)
     share.failure_reason = (
-        f"{networks.label(share.network)} did not answer; trying again in "
-        f"{int(wait.total_seconds() // 60)} minute(s)."
+        f"{label} did not answer; trying again in {minutes} minute(s)."
+        if share.publish_sent_at is None
+        else f"{label} did not confirm the post; looking for it, then trying again in "
+        f"{minutes} minute(s)."
     )
     session.commit()
 
@@ -158,10 +198,12 @@ def _fail(session: Session, share: Share, reason: str) -> None:
 
 
 def publish_due(session: Session, config: Mapping, connect: Connect, limit: int = 500) -> int:
-    """Publish every scheduled share whose time has come; how many were tried."""
+    """Publish every scheduled share whose time has come, and every one a dead worker
+    left "publishing"; how many were tried."""
+    now = clock.now()
     due = session.scalars(
         select(Share)
-        .where(Share.status == SCHEDULED, Share.scheduled_for <= clock.now())
+        .where(_claimable(now), Share.scheduled_for <= now)
         .order_by(Share.scheduled_for)
         .limit(limit)
     ).all()

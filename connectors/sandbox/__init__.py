@@ -33,6 +33,18 @@ from connectors.sandbox.state import HANDLE_RE, SandboxState
 __all__ = ["SandboxState", "create_sandbox"]
 
 DEFAULT_HANDLE = "demo_user"
+# The environ key of a dict where an API request notes the latency it was given
+# ("seconds"), so that the in-process transport can time out like a socket would, after
+# the network did the work. (A dict: werkzeug hands the app a copy of the environ.)
+LATENCY_KEY = "sandbox.latency"
+
+
+def delay_request(network: str) -> None:
+    """Wait for the network's injected latency, noting it for the in-process transport."""
+    seconds = sandbox_state().delay(network)
+    noted = request.environ.get(LATENCY_KEY)
+    if isinstance(noted, dict):
+        noted["seconds"] = seconds
 
 
 def create_sandbox(

@@ -19,6 +19,7 @@ from connectors.sandbox import (
     DEFAULT_HANDLE,
     authorize_problem,
     begin_authorization,
+    delay_request,
     error_page,
     finish_authorization,
     guarded_api,
@@ -105,7 +106,7 @@ def api(*, scopes: set[str], rest: bool = True) -> Callable[[Callable], Callable
 
 @blueprint.before_request
 def _latency() -> None:
-    sandbox_state().delay(NETWORK)
+    delay_request(NETWORK)
 
 
 @blueprint.after_request
@@ -231,6 +232,36 @@ def create_post(grant: AccessToken) -> Any:
             return _error(422, f"Content is a duplicate of urn:li:share:{post.id}")
     post = state.add_post(NETWORK, grant.handle, commentary, body=body)
     return Response(status=201, headers={"x-restli-id": f"urn:li:share:{post.id}"})
+
+
+@blueprint.get("/rest/posts")
+@api(scopes={"w_member_social"})
+def posts_by_author(grant: AccessToken) -> Any:
+    """FINDER q=author: the member's posts, newest first; needs r_member_social (here: the
+    sandbox's metrics access), as LinkedIn's does."""
+    denied = _no_metrics_access()
+    if denied:
+        return denied
+    if request.args.get("q") != "author" or not request.args.get("author"):
+        return _error(400, "Invalid query parameters passed to request")
+    author = request.args["author"]
+    if author != _person(grant.handle):
+        return _access_denied(f"Member is not allowed to read the posts of {author}")
+    mine = sandbox_state().posts_by(NETWORK, grant.handle)
+    asked = request.args.get("count", "10")
+    count = min(int(asked), 100) if asked.isdigit() else 10
+    elements = [
+        {
+            "id": f"urn:li:share:{post.id}",
+            "author": author,
+            "commentary": post.text,
+            "content": (post.body or {}).get("content"),
+            "createdAt": int(post.created_at.timestamp() * 1000),
+            "lifecycleState": "PUBLISHED",
+        }
+        for post in mine[:count]
+    ]
+    return jsonify(paging={"start": 0, "count": count, "links": []}, elements=elements)
 
 
 def _no_metrics_access() -> tuple[Response, int] | None:

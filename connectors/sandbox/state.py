@@ -296,6 +296,12 @@ class SandboxState:
         with self._lock:
             return self.posts[network].get(post_id)
 
+    def posts_by(self, network: str, handle: str) -> list[Post]:
+        """The posts of `handle` on `network`, newest first (a timeline)."""
+        with self._lock:
+            mine = [p for p in self.posts[network].values() if p.author == handle]
+        return sorted(mine, key=lambda p: (p.created_at, int(p.id)), reverse=True)
+
     def engage(self, network: str, post_id: str, handle: str, action: str) -> None:
         """Record that `handle` liked, reshared, quoted or commented on a post, which need
         not be one of the sandbox's own (a company post pasted into an engage ask). The post
@@ -343,11 +349,12 @@ class SandboxState:
         with self._lock:
             self.faults = {n: Faults() for n in NETWORKS}
 
-    def delay(self, network: str) -> None:
-        """Sleep for the network's injected latency."""
+    def delay(self, network: str) -> float:
+        """Sleep for the network's injected latency; how many seconds that was."""
         latency = self.faults[network].latency_ms
         if latency:
             self.sleep(latency / 1000)
+        return latency / 1000
 
     def rate_limited_until(self, network: str) -> datetime | None:
         until = self.faults[network].rate_limited_until

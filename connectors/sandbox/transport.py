@@ -20,6 +20,8 @@ from requests.utils import get_encoding_from_headers
 from urllib3 import HTTPHeaderDict, HTTPResponse
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from connectors.sandbox import LATENCY_KEY
+
 __all__ = ["LINKEDIN_ROUTES", "X_ROUTES", "WSGITransport", "mount_sandbox", "rewrite_url"]
 
 X_ROUTES = {
@@ -60,6 +62,8 @@ class WSGITransport(BaseAdapter):
         super().__init__()
         self.app = app
         self.routes = dict(routes or {})
+        # Used when the caller gives no timeout (tweepy never does); NetworkSettings sets it.
+        self.default_timeout: float | None = None
 
     def send(
         self,
@@ -73,6 +77,7 @@ class WSGITransport(BaseAdapter):
         url = request.url or ""
         original = urlsplit(url)
         target = urlsplit(rewrite_url(url, self.routes) or url)
+        latency: dict[str, float] = {}
         builder = EnvironBuilder(
             path=target.path or "/",
             base_url=f"{original.scheme}://{original.netloc}",
@@ -80,7 +85,7 @@ class WSGITransport(BaseAdapter):
             method=request.method or "GET",
             headers=[(k, _text(v)) for k, v in request.headers.items()],
             data=_body_bytes(request.body),
-            environ_overrides={"REMOTE_ADDR": "127.0.0.1"},
+            environ_overrides={"REMOTE_ADDR": "127.0.0.1", LATENCY_KEY: latency},
         )
         try:
             environ = builder.get_environ()
@@ -93,6 +98,14 @@ class WSGITransport(BaseAdapter):
             close = getattr(app_iter, "close", None)
             if close is not None:
                 close()
+        waited = latency.get("seconds", 0.0)
+        limit = _read_timeout(timeout if timeout is not None else self.default_timeout)
+        if limit is not None and waited > limit:
+            # As over a socket: the server did the work, the client stopped waiting.
+            raise requests.ReadTimeout(
+                f"Read timed out (read timeout={limit}): the sandbox took {waited}s",
+                request=request,
+            )
         return self._build_response(request, status, list(headers.items()), content)
 
     def _build_response(
@@ -126,6 +139,13 @@ class WSGITransport(BaseAdapter):
 
     def close(self) -> None:
         """Nothing to release: no sockets."""
+
+
+def _read_timeout(timeout: Any) -> float | None:
+    """The read part of a requests timeout: a number, or the second of (connect, read)."""
+    if isinstance(timeout, tuple):
+        timeout = timeout[1]
+    return float(timeout) if timeout is not None else None
 
 
 def _text(value: str | bytes) -> str:

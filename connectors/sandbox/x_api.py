@@ -16,6 +16,7 @@ from connectors.sandbox import (
     DEFAULT_HANDLE,
     authorize_problem,
     begin_authorization,
+    delay_request,
     error_page,
     finish_authorization,
     guarded_api,
@@ -81,7 +82,7 @@ def _problem(status: int, title: str) -> tuple[Response, int]:
 
 @blueprint.before_request
 def _latency() -> None:
-    sandbox_state().delay(NETWORK)
+    delay_request(NETWORK)
 
 
 @blueprint.after_request
@@ -278,6 +279,26 @@ def lookup_tweets(grant: AccessToken) -> Any:
     if errors:
         body["errors"] = errors
     return jsonify(body)
+
+
+@blueprint.get("/2/users/<user_id>/tweets")
+@api(scopes={"tweet.read", "users.read"}, limit=900)
+def user_tweets(grant: AccessToken, user_id: str) -> Any:
+    """The user's timeline, newest first, one page of `max_results` (5 to 100); the
+    sandbox knows a handle from its token only, so another user's timeline is empty."""
+    if not user_id.isdigit():
+        raise InvalidRequest(f"The `id` query parameter value [{user_id}] is not valid")
+    count = request.args.get("max_results", "10")
+    if not count.isdigit() or not 5 <= int(count) <= 100:
+        raise InvalidRequest("The `max_results` query parameter value is not between 5 and 100")
+    handle = grant.handle if sandbox_user(grant.handle).x_id == user_id else None
+    mine = sandbox_state().posts_by(NETWORK, handle) if handle else []
+    fields = _fields("tweet.fields", TWEET_FIELDS)
+    data = [_tweet_json(post, fields) for post in mine[: int(count)]]
+    meta: dict[str, Any] = {"result_count": len(data)}
+    if data:
+        meta |= {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"]}
+    return jsonify({"data": data, "meta": meta} if data else {"meta": meta})
 
 
 def _may_see_private(grant: AccessToken, post: Post) -> bool:

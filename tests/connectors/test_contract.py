@@ -69,3 +69,15 @@ def test_engagers_or_a_clear_reason(network):
         assert isinstance(connector.engagers(tokens, post.remote_id), list)
     else:
         assert Capability.ENGAGERS in connector.capabilities.missing
+
+
+def test_a_published_post_is_found_by_its_link_and_another_link_is_not(network):
+    connector, tokens, _moment = network
+    link = "https://chorus.example/s/findme123"
+    post = connector.publish(tokens, "Found again #employee", "share-2", link=link)
+    connector.publish(tokens, "Another one #employee", "share-3", link=link + "x")
+
+    found = connector.find_post(tokens, link)
+
+    assert found is not None and found.remote_id == post.remote_id and found.url == post.url
+    assert connector.find_post(tokens, "https://chorus.example/s/never0000") is None
