@@ -169,10 +169,12 @@ def build_world(app, make_user: Callable[..., User], folder: Path) -> World:
             content.approve(db.session, made, approver)
         return made
 
-    live_item = item("Launch story")
-    targeted = item("zq7targeted item", department_ids=[other.department_id])
-    image = media.save_image(app.instance_path, png(), "plan.png")
-    draft = item("zq7draft plan", live=False, image_name=image)
+    def image() -> str:
+        return media.save_image(app.instance_path, png(), "picture.png")
+
+    live_item = item("Launch story", image_name=image())
+    targeted = item("zq7targeted item", department_ids=[other.department_id], image_name=image())
+    draft = item("zq7draft plan", live=False, image_name=image())
 
     account = NetworkAccount(
         user_id=other.id,
