@@ -66,7 +66,7 @@ MARKERS: dict[str, frozenset[str]] = {
     "zq7handle": ADMIN,  # her X account (the archive names it)
     "zq7token": NOBODY,  # an OAuth token is never shown to anyone
     "zq7state": NOBODY,  # nor a sign-in in flight
-    "zq7draft": MARKETING,  # a draft item waiting for approval
+    "zq7draft": MARKETING,  # an item waiting for approval
     "zq7targeted": MARKETING,  # a live item meant for Olive's department only
     "zq7audit": ADMIN,  # an audit entry
     "zq7outbox": ADMIN,  # a mail in the outbox
@@ -82,7 +82,7 @@ class World:
     marketer: User
     campaign: Campaign
     live_item: ContentItem  # in every certified employee's feed
-    draft_item: ContentItem  # waiting for approval, with an uploaded image
+    draft_item: ContentItem  # submitted, waiting for approval, with an uploaded image
     targeted_item: ContentItem  # live, for the Secret department only
     published: Share
     scheduled: Share
@@ -175,6 +175,7 @@ def build_world(app, make_user: Callable[..., User], folder: Path) -> World:
     live_item = item("Launch story", image_name=image())
     targeted = item("zq7targeted item", department_ids=[other.department_id], image_name=image())
     draft = item("zq7draft plan", live=False, image_name=image())
+    content.submit(db.session, draft, marketer)  # waits for another marketer's approval
 
     account = NetworkAccount(
         user_id=other.id,
