@@ -126,6 +126,8 @@ class World:
             "feed.retry": {"share_id": self.failed.id},
             "content.review": {"share_id": self.in_review.id},
             "dashboards.export": {"name": "advocates"},
+            # the month of her published post (url_for puts it in the query string)
+            "dashboards.summary": {"month": f"{self.published.published_at:%Y-%m}"},
         }
 
 

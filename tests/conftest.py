@@ -202,16 +202,13 @@ def all_routes(
     """(endpoint, method, url) for every rule, with sample values for its arguments.
 
     `values` (argument name -> value) replace the samples, e.g. with ids of real objects;
-    `endpoint_values` replace them again for one endpoint."""
+    `endpoint_values` replace them again for one endpoint, or go in its query string."""
     routes = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            chosen = {
-                **SAMPLE_ARGS,
-                **(values or {}),
-                **(endpoint_values or {}).get(rule.endpoint, {}),
-            }
-            args = {name: chosen.get(name, 1) for name in rule.arguments}
+            own = (endpoint_values or {}).get(rule.endpoint, {})
+            chosen = {**SAMPLE_ARGS, **(values or {}), **own}
+            args = {name: chosen.get(name, 1) for name in rule.arguments} | dict(own)
             url = app.url_for(rule.endpoint, **args) if args else rule.rule
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 routes.append((rule.endpoint, method, url))
