@@ -99,6 +99,8 @@ class World:
         return MARKERS | {
             self.certificate.number: MARKETING,  # the certification status report
             self.draft_item.image_name: MARKETING,
+            self.other.session_token: NOBODY,  # would sign anyone in as her
+            self.other.password_hash: NOBODY,
         }
 
     def ids(self) -> dict[str, object]:
