@@ -10,11 +10,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from advocacy import clock
 from advocacy.errors import NotFound
 from advocacy.images import CheckedImage, check_image
 from advocacy.models import ContentItem, User
-from advocacy.services.feed import audience_clause, live_clause
+from advocacy.services import feed
 from training.gating import shareable_networks
 
 NAME = re.compile(r"[A-Za-z0-9_-]{16,64}\.(?:jpg|png|gif|webp)")
@@ -40,19 +39,21 @@ def is_image_name(name: str) -> bool:
 
 def image_for(session: Session, viewer: User, name: str) -> str:
     """The name of an item's image this person may see: marketers and admins any item's,
-    an employee only those of items in their feed. Anything else is "not found", so a
-    draft's or another department's picture stays unseen even by someone who has its name."""
+    an employee only those of items in their feed (feed.visible_to). Anything else is
+    "not found", so a draft's or another department's picture stays unseen even by
+    someone who has its name."""
     if not is_image_name(name):
         raise NotFound("There is no such image.")
-    items = select(ContentItem.networks).where(ContentItem.image_name == name)
-    if viewer.has_role("marketer", "admin"):
-        if session.scalars(items).first() is not None:
-            return name
-    elif viewer.has_role("employee"):
-        allowed = set(shareable_networks(viewer))
-        in_feed = items.where(live_clause(clock.now()), audience_clause(viewer))
-        if any(allowed & set(networks) for networks in session.scalars(in_feed)):
-            return name
+    items = session.scalars(select(ContentItem.id).where(ContentItem.image_name == name)).all()
+    if items and viewer.has_role("marketer", "admin"):
+        return name
+    allowed = shareable_networks(viewer) if viewer.has_role("employee") else []
+    for item_id in items:
+        try:
+            feed.visible_to(session, viewer, item_id, allowed)
+        except NotFound:
+            continue
+        return name
     raise NotFound("There is no such image.")
 
 
