@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -194,12 +194,21 @@ SAMPLE_ARGS = {
 TARGET_USER_PATH = "/users/999999"
 
 
-def all_routes(app: Flask) -> list[tuple[str, str, str]]:
-    """(endpoint, method, url) for every rule, with sample values for its arguments."""
+def all_routes(
+    app: Flask,
+    values: Mapping[str, object] | None = None,
+    endpoint_values: Mapping[str, Mapping[str, object]] | None = None,
+) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) for every rule, with sample values for its arguments.
+
+    `values` (argument name -> value) replace the samples, e.g. with ids of real objects;
+    `endpoint_values` replace them again for one endpoint, or go in its query string."""
     routes = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
-            args = {name: SAMPLE_ARGS.get(name, 1) for name in rule.arguments}
+            own = (endpoint_values or {}).get(rule.endpoint, {})
+            chosen = {**SAMPLE_ARGS, **(values or {}), **own}
+            args = {name: chosen.get(name, 1) for name in rule.arguments} | dict(own)
             url = app.url_for(rule.endpoint, **args) if args else rule.rule
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 routes.append((rule.endpoint, method, url))

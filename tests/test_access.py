@@ -6,8 +6,9 @@ import pytest
 
 from advocacy.authz import PUBLIC, SIGNED_IN, access_of, has_access, is_gated
 from advocacy.models import ROLES
-from tests.conftest import TARGET_USER_PATH, all_routes, csrf_token, sign_in
-from tests.training.conftest import certify, import_folder, write_course
+from tests.access_world import build_world, readable, writes_to_the_database
+from tests.conftest import all_routes, csrf_token, sign_in
+from tests.training.conftest import certify
 
 # "certified" is an employee the gating policy lets share; "employee" is not certified.
 WHO = ("anonymous", "no-role", *ROLES, "certified")
@@ -44,31 +45,52 @@ def _expected_allowed(access, who: str, gated: bool) -> bool:
     return who in access
 
 
+def _roles_of(who: str) -> tuple[str, ...]:
+    return {"anonymous": (), "no-role": (), "certified": ("employee",)}.get(who, (who,))
+
+
 @pytest.mark.parametrize("who", WHO)
 def test_route_matrix(app, client, make_user, who, tmp_path):
-    """Each role reaches exactly the routes its roles allow, by GET and by POST."""
-    target = make_user("target@example.com", roles=("employee",))
+    """Each role reaches exactly the routes its roles allow, by GET and by POST, on real
+    objects; a refused request writes nothing, and no response shows a role data it may
+    not see (access_world.MARKERS)."""
+    world = build_world(app, make_user, tmp_path)
     if who != "anonymous":
-        roles = {"no-role": (), "certified": ("employee",)}.get(who, (who,))
-        user = make_user(f"{who}@example.com", roles=roles)
+        user = make_user(f"{who}@example.com", roles=_roles_of(who))
         if who == "certified":
-            certify(user, import_folder(write_course(tmp_path / "course")))
+            certify(user, world.certificate.version)
         assert sign_in(client, user.email).status_code == 303
+    markers = world.markers()
+    hidden = [m for m, seen_by in markers.items() if not seen_by & set(_roles_of(who))]
+    unseen = set(markers) - set(hidden)  # what this role may see: it should, somewhere
+    routes = all_routes(app, world.ids(), world.endpoint_ids())
+    # Pages first, on the world as built; then the forms, which may change it.
+    routes.sort(key=lambda route: (route[0] == "auth.logout", route[1] == "POST"))
     problems = []
-    for endpoint, method, url in all_routes(app):
-        url = url.replace(TARGET_USER_PATH, f"/users/{target.id}")
+    for endpoint, method, url in routes:
         access = access_of(app, endpoint)
         data = {"csrf_token": csrf_token(client)} if method == "POST" else None
-        with client.open(url, method=method, data=data) as response:
-            pass
+        with (
+            writes_to_the_database() as writes,
+            client.open(url, method=method, data=data) as response,
+        ):
+            shown = readable(response)
         denied = response.status_code in (401, 403) or (
             response.status_code == 302 and "/login" in response.headers["Location"]
         )
+        where = f"{method} {url} as {who}"
         if denied == _expected_allowed(access, who, is_gated(app, endpoint)):
-            problems.append(f"{method} {url} as {who}: {response.status_code}")
+            problems.append(f"{where}: {response.status_code}")
         if response.status_code >= 500:
-            problems.append(f"{method} {url} as {who}: server error")
+            problems.append(f"{where}: server error")
+        if (denied or response.status_code == 404) and writes:
+            problems.append(f"{where}: refused with {response.status_code}, but wrote {writes}")
+        leaked = [m for m in hidden if m in shown and m not in url]
+        if leaked:
+            problems.append(f"{where}: shows {leaked}")
+        unseen -= {m for m in unseen if m in shown}
     assert problems == []
+    assert unseen == set(), f"{who} is never shown these, though allowed: are they stale?"
 
 
 def test_anonymous_get_is_sent_to_sign_in_and_comes_back(client, make_user):

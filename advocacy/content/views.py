@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -307,9 +306,11 @@ def item_archive(item_id: int):
 @bp.route("/media/<name>")
 @signed_in
 def image(name: str):
-    if not media.is_image_name(name):
-        abort(404)
-    return send_from_directory(media.folder(current_app.instance_path), name, max_age=86400)
+    media.image_for(db.session, current_user, name)
+    response = send_from_directory(media.folder(current_app.instance_path), name, max_age=86400)
+    response.cache_control.public = False  # who may see it depends on who asks
+    response.cache_control.private = True
+    return response
 
 
 @bp.route("/content/asks", methods=["GET", "POST"])
