@@ -24,6 +24,8 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
+    Request,
+    Response,
     expect,
     sync_playwright,
 )
@@ -147,6 +149,7 @@ CHROMIUM_ARGS = [
 OUTPUT = ROOT / "test-output" / "e2e"
 PASSWORD = "chorus-demo"
 TIMEOUT_MS = 20_000
+FAILED_LOAD = "Failed to load resource: the server responded with a status of"
 
 
 @pytest.fixture(scope="session")
@@ -184,12 +187,26 @@ class Journey:
         return page
 
     def watch(self, page: Page) -> None:
+        """Collect console errors, uncaught exceptions and failed loads of a page's parts.
+        A page itself may answer 4xx on purpose (a refused form is a 400), which Chromium
+        logs as a console error too; journeys check what such a page says instead."""
+
         def console(message: ConsoleMessage) -> None:
-            if message.type == "error":
+            if message.type == "error" and not message.text.startswith(FAILED_LOAD):
                 self.errors.append(f"{page.url}: console error: {message.text}")
+
+        def response(answer: Response) -> None:
+            if answer.status >= 400 and answer.request.resource_type != "document":
+                self.errors.append(f"{page.url}: {answer.status} for {answer.url}")
+
+        def failed(request: Request) -> None:
+            if request.resource_type != "document":
+                self.errors.append(f"{page.url}: {request.failure} for {request.url}")
 
         page.on("console", console)
         page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+        page.on("response", response)
+        page.on("requestfailed", failed)
 
     def as_user(self, email: str) -> Page:
         page = self.new_page()
