@@ -200,7 +200,8 @@ class Journey:
                 self.errors.append(f"{page.url}: {answer.status} for {answer.url}")
 
         def failed(request: Request) -> None:
-            if request.resource_type != "document":
+            # ERR_ABORTED: the person moved on before the page had loaded all of it.
+            if request.resource_type != "document" and request.failure != "net::ERR_ABORTED":
                 self.errors.append(f"{page.url}: {request.failure} for {request.url}")
 
         page.on("console", console)

@@ -94,3 +94,10 @@ def reload_until(page: Page, target: Locator, timeout_s: float = 30) -> None:
 def open_from_menu(page: Page, name: str) -> None:
     """Follow a link of the main navigation, as a person does."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+
+
+def card(page: Page, heading: str) -> Locator:
+    """The card (a section with a heading) called `heading`."""
+    return page.locator("section.card").filter(
+        has=page.get_by_role("heading", name=heading, exact=True)
+    )
