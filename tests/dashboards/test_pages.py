@@ -286,3 +286,15 @@ def test_the_overview_says_how_fresh_its_totals_are(company, client, reader, req
         assert "Figures as of 30 Jun 2026, 12:00 UTC" in shown
     else:  # never rolled up: added up from the shares, current
         assert "Figures as of" not in shown
+
+
+def test_an_executive_filtering_by_a_campaign_can_open_its_page(company, client, reader):
+    reader("executive")
+    launch = company["launch"]
+
+    everything = client.get("/dashboards?period=90d").get_data(as_text=True)
+    one = client.get(f"/dashboards?period=90d&campaign={launch.id}").get_data(as_text=True)
+
+    link = f'href="/dashboards/campaigns/{launch.id}?period=90d">Open Launch</a>'
+    assert link in one and "/dashboards/campaigns/" not in everything
+    assert client.get(f"/dashboards/campaigns/{launch.id}?period=90d").status_code == 200
