@@ -214,10 +214,10 @@ class Journey:
         login(page, email)
         return page
 
-    def shot(self, page: Page, name: str) -> Path:
+    def shot(self, page: Page, name: str, full_page: bool = True) -> Path:
         self.shots += 1
         path = self.folder / f"{self.shots:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     def close(self) -> None:
