@@ -27,7 +27,16 @@ def test_executive_filters_the_dashboard_exports_and_opens_a_campaign(journey):
         expect(executive.locator(f"#chart-{chart} svg.main-svg").first).to_be_visible()
     expect(executive.locator("#chart-networks .trace.bars .point").first).to_be_visible()
     expect(card(executive, "Clicks").locator(".card-figure")).to_have_text(re.compile(r"^[1-9]"))
+    # The chart's toolbar (styled by plotly through the CSSOM) makes a PNG, via a blob: image.
+    chart = executive.locator("#chart-networks")
+    chart.hover()
+    png_button = chart.locator('.modebar-btn[data-title="Download plot as a PNG"]')
+    expect(png_button).to_be_visible()
     journey.shot(executive, "overview")
+    with executive.expect_download() as png:
+        png_button.click()
+    assert png.value.suggested_filename.endswith(".png")
+    assert png.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # Filters: period, campaign, department and network, kept in the address.
     executive.get_by_label("Period", exact=True).select_option(label="Last 90 days")
