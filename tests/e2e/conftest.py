@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,7 @@ OUTPUT = ROOT / "test-output" / "e2e"
 PASSWORD = "chorus-demo"
 TIMEOUT_MS = 20_000
 FAILED_LOAD = "Failed to load resource: the server responded with a status of"
+HTTP_STATUS_NAMES = {status.value: status.phrase.upper() for status in HTTPStatus}
 
 
 @pytest.fixture(scope="session")
@@ -191,12 +193,22 @@ class Journey:
         A page itself may answer 4xx on purpose (a refused form is a 400), which Chromium
         logs as a console error too; journeys check what such a page says instead."""
 
+        document_status = [200]
+
         def console(message: ConsoleMessage) -> None:
-            if message.type == "error" and not message.text.startswith(FAILED_LOAD):
-                self.errors.append(f"{page.url}: console error: {message.text}")
+            if message.type != "error":
+                return
+            if message.text == f"{FAILED_LOAD} {document_status[0]} ({answer_name()})":
+                return  # the page itself answered 4xx, on purpose (a refused form, a 403)
+            self.errors.append(f"{page.url}: console error: {message.text}")
+
+        def answer_name() -> str:
+            return HTTP_STATUS_NAMES.get(document_status[0], "")
 
         def response(answer: Response) -> None:
-            if answer.status >= 400 and answer.request.resource_type != "document":
+            if answer.request.resource_type == "document" and answer.frame == page.main_frame:
+                document_status[0] = answer.status
+            elif answer.status >= 400:
                 self.errors.append(f"{page.url}: {answer.status} for {answer.url}")
 
         def failed(request: Request) -> None:
