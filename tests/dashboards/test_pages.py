@@ -288,6 +288,17 @@ def test_the_overview_says_how_fresh_its_totals_are(company, client, reader, req
         assert "Figures as of" not in shown
 
 
+def test_a_campaign_page_says_how_fresh_its_totals_are(company, client, reader, request):
+    reader("executive")
+
+    shown = text(client.get(f"/dashboards/campaigns/{company['launch'].id}?period=30d"))
+
+    if "rollups" in request.node.callspec.params["company"]:
+        assert "Totals and charts as of 30 Jun 2026, 12:00 UTC" in shown
+    else:
+        assert "as of" not in shown
+
+
 def test_an_executive_filtering_by_a_campaign_can_open_its_page(company, client, reader):
     reader("executive")
     launch = company["launch"]
