@@ -29,7 +29,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 # Dashboard pages only: plotly.js inserts an empty <style> element and fills it through the
 # CSSOM (the hash is that of the empty string, so no other inline style passes), and makes
-# PNG downloads from blob: images that only our own scripts can create.
+# PNG downloads from blob: images that only our own scripts can create. The CSS plotly.js
+# would write into a filled <style> (MapLibre's) is linked as a stylesheet of ours instead
+# (advocacy/dashboards/assets.py), so nothing else needs allowing.
 PLOTLY_EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
 CHART_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", f"style-src 'self' {PLOTLY_EMPTY_STYLE}"

@@ -105,6 +105,7 @@ def campaign(campaign_id: int):
         items=queries.top_content(session, filters, limit=None),
         advocates=queries.top_advocates(session, filters),
         currency=service.currency(session),
+        as_of=service.figures_as_of(session),
         **_choices(),
     )
 

@@ -125,7 +125,9 @@ def valid_handle(handle: str) -> bool:
 
 def html_page(title: str, body: Markup, status: int = 200) -> Response:
     page = Markup(
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{}</title></head>"
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{}</title>"
+        # No icon: else browsers ask the host for /favicon.ico, which Chorus does not serve.
+        "<link rel='icon' href='data:,'></head>"
         "<body><main>{}</main></body></html>"
     ).format(title, body)
     return Response(str(page), status=status, mimetype="text/html")

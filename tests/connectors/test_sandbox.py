@@ -236,6 +236,14 @@ def test_deny_sends_the_error_back_to_the_redirect_uri(app: Flask) -> None:
     assert again.status_code == 400  # the nonce is single use
 
 
+def test_the_consent_page_has_an_icon_of_its_own(app: Flask) -> None:
+    """Without one, a browser asks the host for /favicon.ico: a 404 from Chorus in the demo,
+    where the sandbox is served under Chorus's own address."""
+    page = app.test_client().get(rewrite_url(x_handler(app).get_authorization_url(), X_ROUTES))
+    assert page.status_code == 200
+    assert "<link rel='icon' href='data:,'>" in page.text
+
+
 def test_authorize_page_escapes_hostile_client_id_and_login_hint(app: Flask) -> None:
     hostile = "<script>alert(1)</script>"
     query = (

@@ -10,7 +10,7 @@ from werkzeug.test import TestResponse
 
 from advocacy.authz import PUBLIC, access_of
 from advocacy.dashboards.assets import DAY, YEAR, bp
-from dashboards.static import plotly_js_path, plotly_js_version
+from dashboards.static import plotly_js_path, plotly_js_version, plotly_stylesheets
 
 
 @pytest.fixture
@@ -76,3 +76,25 @@ def test_a_browser_with_the_script_gets_not_modified(assets_app):
     first = fetch(client, script_url(assets_app))
     again = fetch(client, script_url(assets_app), headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_every_style_plotly_js_would_inject_is_served_as_a_stylesheet(assets_app):
+    bundle = plotly_js_path().read_text(encoding="utf-8")
+    sheets = plotly_stylesheets()
+    # Every <style> plotly.js creates is one we serve, but for its empty <style> filled
+    # through the CSSOM (the one inline style the dashboards' CSP allows, by its hash).
+    assert bundle.count('document.createElement("style")') == len(sheets) + 1
+    client = assets_app.test_client()
+    for sheet in sheets:
+        with assets_app.test_request_context():
+            url = url_for("assets.plotly_css", element_id=sheet.element_id)
+        response = fetch(client, url)
+        assert response.status_code == 200 and response.mimetype == "text/css"
+        assert response.get_data(as_text=True) == sheet.css
+        assert ".maplibregl-map" in sheet.css
+        assert response.cache_control.max_age == YEAR and response.cache_control.immutable
+        assert access_of(assets_app, "assets.plotly_css") == PUBLIC
+
+
+def test_an_unknown_stylesheet_is_not_found(assets_app):
+    assert fetch(assets_app.test_client(), "/assets/plotly/0123abcd.css").status_code == 404

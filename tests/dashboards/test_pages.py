@@ -15,6 +15,7 @@ import pytest
 from advocacy.extensions import db
 from advocacy.models import User
 from advocacy.services import settings
+from dashboards.static import plotly_stylesheets
 from tests.conftest import post_form, sign_in
 
 
@@ -231,6 +232,41 @@ def test_only_dashboard_pages_relax_the_content_security_policy_for_plotly(clien
     assert "sha256" not in home and "blob:" not in home
 
 
+def directives(policy: str) -> dict[str, list[str]]:
+    return {name: values for name, *values in (part.split() for part in policy.split(";"))}
+
+
+@pytest.mark.parametrize("path", ["/dashboards", "/dashboards/campaigns/{campaign}"])
+def test_chart_pages_allow_no_inline_script_or_style_but_plotlys_empty_one(
+    path, company, client, reader
+):
+    reader("executive")
+
+    response = client.get(path.format(campaign=company["launch"].id))
+    policy = directives(response.headers["Content-Security-Policy"])
+
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == [
+        "'self'",
+        "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    ]
+    assert "style-src-elem" not in policy and "style-src-attr" not in policy
+    assert not any("unsafe" in value for values in policy.values() for value in values)
+
+
+@pytest.mark.parametrize("path", ["/dashboards", "/dashboards/campaigns/{campaign}"])
+def test_chart_pages_link_the_styles_plotly_would_inject_inline(path, company, client, reader):
+    """plotly.js skips its inline <style> when an element with the stylesheet's id exists."""
+    reader("executive")
+
+    body = client.get(path.format(campaign=company["launch"].id)).get_data(as_text=True)
+
+    for sheet in plotly_stylesheets():
+        link = f'<link rel="stylesheet" id="{sheet.element_id}" href="/assets/plotly/'
+        assert link in body
+        assert body.index(link) < body.index("/assets/plotly.min.js")
+
+
 def test_rates_change_in_percentage_points(company, client, reader):
     reader("executive")
 
@@ -250,3 +286,26 @@ def test_the_overview_says_how_fresh_its_totals_are(company, client, reader, req
         assert "Figures as of 30 Jun 2026, 12:00 UTC" in shown
     else:  # never rolled up: added up from the shares, current
         assert "Figures as of" not in shown
+
+
+def test_a_campaign_page_says_how_fresh_its_totals_are(company, client, reader, request):
+    reader("executive")
+
+    shown = text(client.get(f"/dashboards/campaigns/{company['launch'].id}?period=30d"))
+
+    if "rollups" in request.node.callspec.params["company"]:
+        assert "Totals and charts as of 30 Jun 2026, 12:00 UTC" in shown
+    else:
+        assert "as of" not in shown
+
+
+def test_an_executive_filtering_by_a_campaign_can_open_its_page(company, client, reader):
+    reader("executive")
+    launch = company["launch"]
+
+    everything = client.get("/dashboards?period=90d").get_data(as_text=True)
+    one = client.get(f"/dashboards?period=90d&campaign={launch.id}").get_data(as_text=True)
+
+    link = f'href="/dashboards/campaigns/{launch.id}?period=90d">Open Launch</a>'
+    assert link in one and "/dashboards/campaigns/" not in everything
+    assert client.get(f"/dashboards/campaigns/{launch.id}?period=90d").status_code == 200

@@ -337,6 +337,8 @@ def test_a_published_post_is_in_the_archive_with_its_exact_text(admin, client, s
     assert "Big day for us! &lt;b&gt;#launch&lt;/b&gt; #employee" in page  # exact, and escaped
     assert sharer.email in page and "@ann_on_x" in page and record.remote_id in page
     assert "Spring launch · Launch day" in html.unescape(page)
+    assert "/s/" in record.link
+    assert f"with the link <code>{record.link}</code>" in page  # what went out with the text
 
 
 @pytest.fixture
