@@ -211,6 +211,7 @@ PROBES = {"certified employee": EMPLOYEE_PROBES, "marketer": MARKETER_PROBES}
 NOT_OWNED = {
     "static": "files of the app",
     "assets.plotly_js": "files of the app",
+    "assets.plotly_css": "files of the app",
     "auth.reset_password": "the token is the credential (tests/auth)",
     "auth.accept_invitation": "the token is the credential (tests/auth)",
     "links.follow": "public by design: the code is in the published post",
