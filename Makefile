@@ -6,6 +6,8 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export CHORUS_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Parallel test workers (pytest-xdist): one per core; each has its own database.
+WORKERS ?= auto
 
 .PHONY: demo test test-e2e test-sqlite test-postgres lint audit lock install services browser clean
 
@@ -33,8 +35,8 @@ demo: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install services
-	scripts/pytest.sh --cov --cov-report=term:skip-covered
-	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) scripts/pytest.sh -q
+	scripts/pytest.sh -n $(WORKERS) --cov --cov-report=term:skip-covered
+	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) scripts/pytest.sh -n $(WORKERS) -q
 	$(BIN)/ruff check .
 
 # Browser journeys (Playwright driving Debian's Chromium) and the load test, against a real
@@ -46,10 +48,10 @@ browser:
 	@bash scripts/browser.sh
 
 test-sqlite: install
-	scripts/pytest.sh
+	scripts/pytest.sh -n $(WORKERS)
 
 test-postgres: install services
-	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) scripts/pytest.sh
+	CHORUS_TEST_DATABASE_URL=$(CHORUS_TEST_POSTGRES_URL) scripts/pytest.sh -n $(WORKERS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from advocacy import clock, create_app
 from advocacy.extensions import Base, db
@@ -47,11 +47,40 @@ def no_internet() -> Iterator[None]:
     socket.socket.connect = original
 
 
+def worker_number() -> int:
+    """0, or which of pytest-xdist's parallel workers (`make test` runs one per core) this is."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
+def redis_test_url() -> str:
+    """A Redis database of this worker's own (15, 14, ...), which its tests may flush."""
+    return f"redis://127.0.0.1:6379/{15 - worker_number() % 16}"
+
+
+def _database_of_this_worker(url: str) -> str:
+    """Parallel workers each get a PostgreSQL database of their own beside the given one:
+    `test`, then `test_gw1`, `test_gw2`... created when missing."""
+    if worker_number() == 0:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_gw{worker_number()}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """SQLite in a temp folder, or the PostgreSQL of CHORUS_TEST_DATABASE_URL, migrated once."""
     url = os.environ.get("CHORUS_TEST_DATABASE_URL")
     if url:
+        url = _database_of_this_worker(url)
         engine = create_engine(url)
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))

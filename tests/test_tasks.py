@@ -9,6 +9,7 @@ import redis
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 from advocacy import create_app, tasks
+from tests.conftest import redis_test_url
 
 
 @pytest.fixture
@@ -29,13 +30,13 @@ def test_the_default_queue_is_sqlite_in_the_instance_folder(queue_config, tmp_pa
 
 
 def test_redis_url_moves_the_queue_to_redis(queue_config):
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(redis_test_url())
     try:
         client.ping()
     except redis.RedisError:
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     client.flushdb()
-    create_app({**queue_config, "REDIS_URL": "redis://127.0.0.1:6379/15"})
+    create_app({**queue_config, "REDIS_URL": redis_test_url()})
 
     assert isinstance(tasks.huey.storage, RedisStorage)
     tasks.read_page_preview(12345)

@@ -22,10 +22,15 @@ from advocacy.extensions import db
 from advocacy.models import DailyMetric, MetricSnapshot, Share
 from advocacy.models.shares import PUBLISHED
 from advocacy.services import shares
-from tests.conftest import RequestPerContextClient, _empty_all_tables, _test_config
+from tests.conftest import (
+    RequestPerContextClient,
+    _empty_all_tables,
+    _test_config,
+    redis_test_url,
+)
 from tests.sharing import sandbox_state
 
-REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, flushed by the test
+REDIS_URL = redis_test_url()  # a database of its own, flushed by the test
 ROOT = Path(__file__).resolve().parents[2]
 CONSUMER = """
 import json, logging, os
