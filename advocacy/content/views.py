@@ -385,6 +385,6 @@ def review(share_id: int):
         )
         if share is not None:
             flash(f"The share is {share.status}.", "success")
-    for message in form.form_errors:
+    for message in [*form.form_errors, *form.note.errors]:  # a note too long is said too
         flash(message, "error")
     return redirect(url_for("content.reviews"), 303)
