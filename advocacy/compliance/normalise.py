@@ -40,6 +40,29 @@ def _fold(cluster: str) -> str:
     return _visible(folded.replace("i\u0307", "i").replace("ı", "i"))
 
 
+# Letters of other scripts drawn like Latin ones (after casefolding), which a word typed in
+# Latin may borrow to slip past the lexicon ("cоnfidential" with a Cyrillic о). Only words
+# that also hold a Latin letter are read as Latin, so Russian or Greek text stays as it is.
+_OTHER_SCRIPTS = "аеорсухіјѕһԁԛԝοριναϳκɡօս"  # Cyrillic, Greek, Latin script g, Armenian
+_LOOK_ALIKES = str.maketrans(_OTHER_SCRIPTS, "aeopcyxijshdqwopivajkgou")
+_LOOK_ALIKE = re.compile(f"[{_OTHER_SCRIPTS}]")
+_WORD_WITH_LOOK_ALIKE = re.compile(rf"\w*[{_OTHER_SCRIPTS}]\w*")
+_LATIN_LETTER = re.compile("[a-z\u00df-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
+
+
+def _as_latin(word: re.Match[str]) -> str:
+    text = word[0]
+    return text.translate(_LOOK_ALIKES) if _LATIN_LETTER.search(text) else text
+
+
+def _unmasked(folded: str) -> str:
+    """Look-alike letters in Latin words read as the Latin letters; one character for one,
+    so offsets stay as they were."""
+    if not _LOOK_ALIKE.search(folded):
+        return folded
+    return _WORD_WITH_LOOK_ALIKE.sub(_as_latin, folded)
+
+
 @functools.lru_cache(maxsize=4096)
 def _nfkc(cluster: str) -> str:
     return _visible(unicodedata.normalize("NFKC", cluster))
@@ -94,7 +117,7 @@ def _normalise(
             return text, None
         folded = text.casefold()
         if len(folded) == len(text):
-            return folded.replace("ı", "i"), None
+            return _unmasked(folded.replace("ı", "i")), None
     pieces: list[str] = []
     spans: list[tuple[int, int, int, bool]] = []
     length = done = 0
@@ -115,7 +138,7 @@ def _normalise(
         plain = text[done:]
         pieces.append(plain.lower() if fold else plain)
         spans.append((length, done, len(text), True))
-    return "".join(pieces), spans
+    return (_unmasked("".join(pieces)) if fold else "".join(pieces)), spans
 
 
 def normalise_appended(

@@ -85,6 +85,11 @@ TURKISH = {"i": ["\u0130", "\u0131"], "I": ["\u0130", "\u0131"]}
 INVISIBLE = st.sampled_from(
     ["", "", "", "\u200b", "\u200c", "\u200d", "\u00ad", "\u2060", "\ufeff"]
 )
+# Letters of other scripts drawn like Latin ones (small and capital).
+LOOK_ALIKES = {
+    **dict(a="аαА", e="еЕ", o="оοօО", p="рρР", c="сС", y="у", x="хХ", i="іι", j="јϳ"),
+    **dict(s="ѕ", h="һ", d="ԁ", q="ԛ", w="ԝ", v="ν", k="κ", g="ɡ", u="ս"),
+}
 SEPARATORS = st.sampled_from([" ", "  ", "\t", "\n", "\u00a0", "\u2003", " \u3000 "])
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéüß", min_size=2, max_size=9)
 
@@ -92,16 +97,21 @@ WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéüß", min_size=2, max_siz
 @st.composite
 def disguised(draw, term: str) -> str:
     """The term as someone might type it: any case, fullwidth or Turkish letters, accents
-    decomposed, any whitespace between its words, invisible characters inside them."""
-    out = []
+    decomposed, any whitespace between its words, invisible characters inside them, and
+    look-alike letters of other scripts among Latin ones (every other letter of a word)."""
+    out, in_word = [], 0
     for index, char in enumerate(term):
         if index:
             out.append(draw(INVISIBLE))
         if char == " ":
             out.append(draw(SEPARATORS))
+            in_word = 0
             continue
         choices = [char, char.upper(), FULLWIDTH.get(char, char), FULLWIDTH.get(char.upper(), char)]
         choices += TURKISH.get(char, [])
+        if in_word % 2:
+            choices += LOOK_ALIKES.get(char, "")
+        in_word += 1
         choice = draw(st.sampled_from(choices))
         out.append(unicodedata.normalize("NFD", choice) if draw(st.booleans()) else choice)
     return "".join(out)
@@ -114,7 +124,7 @@ def test_a_lexicon_term_is_found_however_it_is_written(data, words, network):
     term = " ".join(words)
     assume(key(term) == term.replace("ß", "ss"))  # a plain term, as an admin types it
     if data is None:  # the @example: a fixed disguise
-        typed, before, after = "İNTER\u200bNAL\u00a0ｏｎ\u00adｌｙ", "Read this:", "!"
+        typed, before, after = "İNTER\u200bNАL\u00a0ｏｎ\u00adｌу", "Read this:", "!"
     else:
         typed = data.draw(disguised(term))
         before = data.draw(st.text(alphabet=" .,!?😀日本", max_size=5))
