@@ -320,14 +320,18 @@ def asks():
         SelectChoice(c.id, c.name) for c in campaigns.all_campaigns(db.session)
     ]
     if form.validate_on_submit():
-        data = engage.AskInput(
-            post_url=form.post_url.data,
-            actions=form.actions.data or [],
-            message=form.message.data or "",
-            expires_at=to_utc(form.expires_at.data, form.timezone.data),
-            campaign_id=form.campaign.data or None,
-        )
-        if attempt(form, lambda: engage.create_ask(db.session, data, current_user)):
+
+        def create():
+            data = engage.AskInput(
+                post_url=form.post_url.data,
+                actions=form.actions.data or [],
+                message=form.message.data or "",
+                expires_at=to_utc(form.expires_at.data, form.timezone.data),
+                campaign_id=form.campaign.data or None,
+            )
+            return engage.create_ask(db.session, data, current_user)
+
+        if attempt(form, create):
             flash("The ask is in certified employees' feeds.", "success")
             return redirect(url_for("content.asks"), 303)
     elif not form.is_submitted():

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
+from werkzeug.datastructures import MultiDict
 
 from advocacy import clock
 from advocacy.authz import PUBLIC, access_of
@@ -58,8 +59,18 @@ PAYLOADS = [
     ("negative", "-1"),
     ("not a number", "1e309"),
     ("bad date", "2024-02-30T25:61"),
+    ("first moment", "0001-01-01T00:00"),
+    ("last moment", "9999-12-31T23:59"),
+    ("last day", "9999-12-31"),
     ("list", ["1", "two", EDGE]),
 ]
+# Fields a payload sets otherwise: a real time zone, so that a moment is moved across a year's
+# edge (the browser fills it in; see TimezoneField).
+OVERRIDES = {
+    "first moment": {"timezone": "Asia/Tokyo"},
+    "last moment": {"timezone": "America/Los_Angeles"},
+    "last day": {"timezone": "America/Los_Angeles"},
+}
 
 BUTTON_PAYLOADS = [PAYLOADS[0], PAYLOADS[2], PAYLOADS[-1]]
 
@@ -99,7 +110,8 @@ def world(app, client, login_as, make_user, make_item, course):
     for network, handle in (("x", "boss_on_x"), ("linkedin", "boss_in")):
         assert connect(client, network, handle=handle).status_code == 303
     item = make_item()
-    (share,) = shares.create_shares(db.session, app.config, boss, item.id, {"x": "Look"}, None)
+    captions = {"linkedin": "Look"}  # X stays open, so the share form can be sent for X
+    (share,) = shares.create_shares(db.session, app.config, boss, item.id, captions, None)
     publishing.publish(db.session, app.config, share, networks.connectors_of(app))
     ask = engage.create_ask(
         db.session,
@@ -158,9 +170,10 @@ def forms_on_pages(client, routes, method: str = "post") -> dict[str, set[str]]:
     return forms
 
 
-def form_data(fields, value, token: str) -> dict:
+def form_data(fields, value, token: str, what: str = "") -> dict:
     """Every field set to `value`; the CSRF token (a prefixed form has its own) kept right."""
     data = {name: value for name in fields} if value is not None else {}
+    data.update({k: v for k, v in OVERRIDES.get(what, {}).items() if k in fields})
     for name in [*fields, "csrf_token"]:
         if name.endswith("csrf_token"):
             data[name] = token
@@ -190,11 +203,11 @@ def fuzz(client, posts, forms) -> tuple[list[str], int]:
         after = database_state(skip)
         for what, value in payloads:
             before = after  # what the last request left is what this one starts from
-            response = client.post(url, data=form_data(fields, value, token))
+            response = client.post(url, data=form_data(fields, value, token, what))
             status, page = response.status_code, response.get_data(as_text=True)
             if status == 400 and EXPIRED in page:  # a new session (signed out): a new token
                 token = csrf_token(client)
-                response = client.post(url, data=form_data(fields, value, token))
+                response = client.post(url, data=form_data(fields, value, token, what))
                 status, page = response.status_code, response.get_data(as_text=True)
             after = database_state(skip)
             where = f"POST {url} ({endpoint}) with {what}"
@@ -308,7 +321,8 @@ def test_every_search_and_filter_form_copes_with_hostile_input(app, client, worl
         for what, value in PAYLOADS:
             if value is None:
                 continue
-            query = {name: value for name in fields}
+            query = form_data(fields, value, "", what)
+            query.pop("csrf_token")
             if what == "long":  # a URL that long is refused by any proxy; keep it plausible
                 query = {name: value[:3000] for name in fields}
             with client.get(path, query_string=query) as response:
@@ -318,4 +332,145 @@ def test_every_search_and_filter_form_copes_with_hostile_input(app, client, worl
                 elif response.status_code >= 400 and not explained(page):
                     problems.append(f"GET {path} with {what}: {response.status_code}, unexplained")
     assert problems == []
+    assert changed_tables(before, database_state()) == []
+
+
+class FormDefaults(HTMLParser):
+    """What a browser would send from each POST form as the page shows it: action path ->
+    [(field name, input type, value)], ticked boxes and selected options only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: dict[str, list[tuple[str, str, str]]] = {}
+        self.current: list | None = None
+        self.select: tuple[str, list[str], list[str]] | None = None  # name, options, chosen
+        self.textarea: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "option" and self.select is not None:
+            self.select[1].append(attrs.get("value") or "")
+            if "selected" in attrs:
+                self.select[2].append(attrs.get("value") or "")
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self.current = self.forms.setdefault(attrs.get("action") or "", [])
+        elif self.current is None or not attrs.get("name"):
+            return
+        elif tag == "input" and attrs.get("type") not in ("submit", "file"):
+            kind = attrs.get("type") or "text"
+            if kind not in ("checkbox", "radio") or "checked" in attrs:
+                self.current.append((attrs["name"], kind, attrs.get("value") or ""))
+            elif kind == "checkbox":
+                self.current.append((attrs["name"], "unticked", ""))
+        elif tag == "select":
+            self.select = (attrs["name"], [], [])
+        elif tag == "textarea":
+            self.textarea = [attrs["name"], ""]
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.current = None
+        elif tag == "select" and self.select is not None and self.current is not None:
+            name, options, chosen = self.select
+            for value in chosen or options[:1]:
+                self.current.append((name, "select", value))
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None and self.current is not None:
+            self.current.append((self.textarea[0], "textarea", self.textarea[1].lstrip("\r\n")))
+            self.textarea = None
+
+
+HOSTILE_BY_TYPE = {
+    "date": "9999-12-31",
+    "datetime-local": "9999-12-31T23:59",
+    "number": "9" * 40,
+    "select": "9" * 40,
+    "unticked": "not-a-choice",
+    "checkbox": "not-a-choice",
+    "radio": "not-a-choice",
+}
+ZONES = {"9999-12-31T23:59": "America/Los_Angeles"}
+
+
+def test_each_field_alone_gets_a_hostile_value_in_an_otherwise_good_form(app, client, world):
+    """The form as the page fills it, with one field at a time made hostile, so that the
+    value reaches the code behind the form's own checks (dates moved across a time zone to
+    year 10000, ids and choices that do not exist, long Unicode text)."""
+    routes = routes_with(app, world)
+    pages = [u for e, m, u in routes if m == "GET" and e not in ("static", "links.follow")]
+    forms: dict[str, list] = {}
+    for url in pages:
+        with client.get(url) as response:
+            if response.mimetype == "text/html" and response.status_code == 200:
+                finder = FormDefaults()
+                finder.feed(response.get_data(as_text=True))
+                for action, fields in finder.forms.items():
+                    forms.setdefault(urlsplit(action or url).path, fields)
+    posting = {urlsplit(u).path: e for e, m, u in routes if m == "POST"}
+    problems = []
+    token = csrf_token(client)
+    for path, fields in sorted(forms.items()):
+        endpoint = posting.get(path)
+        if endpoint in LAST or endpoint is None:
+            continue
+        skip = COUNTED_EVEN_WHEN_REFUSED if endpoint in FORMS_THAT_COUNT_ATTEMPTS else ()
+        for index, (name, kind, _value) in enumerate(fields):
+            if name.endswith("csrf_token") or kind == "hidden":
+                continue
+            hostile = HOSTILE_BY_TYPE.get(kind, EDGE * 40)
+            data = MultiDict(
+                [(n, v) for i, (n, k, v) in enumerate(fields) if i != index and k != "unticked"]
+            )
+            data.setlist(name, [hostile])
+            if hostile in ZONES:
+                data.setlist("timezone", [ZONES[hostile]])
+            for token_name in [n for n in data if n.endswith("csrf_token")] + ["csrf_token"]:
+                data.setlist(token_name, [token])
+            before = database_state(skip)
+            response = client.post(path, data=data)
+            where = f"POST {path} with {name}={hostile[:20]!r}"
+            if response.status_code >= 500:
+                problems.append(f"{where}: {response.status_code}")
+            elif response.status_code >= 400:
+                if not explained(response.get_data(as_text=True)):
+                    problems.append(f"{where}: {response.status_code}, unexplained")
+                if changed := changed_tables(before, database_state(skip)):
+                    problems.append(f"{where}: refused but changed {changed}")
+            with client.session_transaction() as session:
+                session.pop("_flashes", None)
+    # What was accepted (a campaign ending in 9999, long Unicode names) still shows.
+    for url in pages:
+        with client.get(url) as response:
+            if response.status_code >= 500:
+                problems.append(f"GET {url} afterwards: {response.status_code}")
+    assert problems == []
+    assert len(forms) > 10
+
+
+def test_a_share_scheduled_past_the_last_year_is_refused_with_a_message(
+    app, client, sharer, make_item
+):
+    """Found by the fuzzer: 9999-12-31 23:59 in Los Angeles is in the year 10000 in UTC, and
+    converting it raised OverflowError (a 500) on the share, item and ask forms."""
+    item = make_item()
+    before = database_state()
+
+    response = post_form(
+        client,
+        f"/feed/items/{item.id}/share",
+        {
+            "on_x": "y",
+            "caption_x": "Have a look",
+            "schedule": "Schedule",
+            "when": "9999-12-31T23:59",
+            "timezone": "America/Los_Angeles",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "That date is out of range" in response.get_data(as_text=True)
     assert changed_tables(before, database_state()) == []
