@@ -8,6 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
@@ -192,3 +193,16 @@ def test_control_characters_in_course_text_are_reported_with_their_line(text):
         assert in_errors == bool(in_prompt), invalid.errors
     else:
         assert not controls(text)
+
+
+def test_a_module_file_name_longer_than_the_database_keeps_is_reported(tmp_path):
+    name = "m" * 121 + ".md"
+    files = course_files("long-module")
+    files["course.yaml"]["modules"][0]["file"] = name
+    files[name] = "## Long\n\nText.\n"
+    write(tmp_path / "c", files)
+
+    with pytest.raises(CourseInvalid) as invalid:
+        load_course(tmp_path / "c")
+
+    assert any("at most 120 characters before .md" in e for e in invalid.value.errors)

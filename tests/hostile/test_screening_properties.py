@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -159,3 +160,29 @@ def test_adding_text_never_removes_a_finding(first, more, network):
     assert findings(alone) <= findings(longer)
     if alone.blocked:
         assert longer.blocked
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "conf\u200bidential",  # zero-width space
+        "conf\u00adidential",  # soft hyphen
+        "con\u2060fid\u200dential",  # word joiner, zero-width joiner
+        "c\u043enfidential",  # a Cyrillic о
+        "CONFΙDENTΙAL",  # Greek capital iotas
+    ],
+)
+def test_invisible_and_look_alike_characters_do_not_hide_a_term(typed):
+    """Each of these passed screening before: the lexicon saw another word."""
+    rules = Rules(terms=(Term("confidential", Severity.BLOCKED, "marker"),), disclosure="")
+
+    screening = screen(f"This is {typed} news", "x", rules)
+
+    [problem] = screening.problems
+    assert (problem.code, problem.excerpt) == ("blocked_term", typed)
+
+
+def test_words_of_other_scripts_are_not_read_as_latin():
+    rules = Rules(terms=(Term("cop", Severity.BLOCKED),), disclosure="")
+
+    assert screen("Это сор", "x", rules).problems == ()  # Russian for "litter"
