@@ -84,7 +84,17 @@ class CourseInvalid(Exception):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """Keeps the line of every mapping and of each of its keys, for error messages."""
+    """Keeps the line of every mapping and of each of its keys, for error messages.
+
+    Refuses aliases (`*name`): course files do not need them, and nested ones make a few
+    lines stand for billions of values ("billion laughs")."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed", self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)

@@ -206,3 +206,22 @@ def test_a_module_file_name_longer_than_the_database_keeps_is_reported(tmp_path)
         load_course(tmp_path / "c")
 
     assert any("at most 120 characters before .md" in e for e in invalid.value.errors)
+
+
+def test_a_billion_laughs_bank_is_refused_at_once(tmp_path):
+    """Nine levels of nested aliases stand for 9**9 answers: str() of them took seconds per
+    level and gigabytes of memory, so course files may not use aliases at all."""
+    laughs = ['  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for before, name in zip("abcdefgh", "bcdefghi", strict=True):
+        laughs.append(f"  {name}: &{name} [{', '.join([f'*{before}'] * 9)}]")
+    files = course_files("laughs")
+    bank = yaml.safe_dump(files["questions.yaml"]).replace("a: Option a of q1", "a: *i")
+    files["questions.yaml"] = "laughs:\n" + "\n".join(laughs) + "\n" + bank
+    write(tmp_path / "c", files)
+
+    with pytest.raises(CourseInvalid) as invalid:
+        load_course(tmp_path / "c")
+
+    assert invalid.value.errors == [
+        "questions.yaml:3: not valid YAML: aliases (*name) are not allowed"
+    ]
