@@ -64,11 +64,17 @@ def button_action(action: Callable[[], object], success: Callable[[], str]) -> N
 
 def to_utc(moment: datetime | None, timezone_name: str | None) -> datetime | None:
     """A time typed in a form (no zone) read in the person's time zone, as UTC. The zone
-    comes from the browser (static/js/chorus.js); without it, UTC."""
+    comes from the browser (static/js/chorus.js); without it, UTC. A time that UTC cannot
+    hold raises ValidationFailed."""
     if moment is None:
         return None
     try:
         zone = ZoneInfo(timezone_name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    return moment.replace(tzinfo=zone).astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError as error:  # the first or last hours of year 1 or 9999, moved to UTC
+        raise ValidationFailed(
+            "That date is out of range: choose one after the year 1 and before the year 9999."
+        ) from error

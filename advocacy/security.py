@@ -74,9 +74,12 @@ def add_security_headers(response: Response) -> Response:
 
 def refuse_nul_characters() -> None:
     """No text in Chorus contains NUL; PostgreSQL cannot store it. Refuse it everywhere."""
-    values = [*request.args.values(), *(request.view_args or {}).values()]
+    values = [value for _, value in request.args.items(multi=True)]
+    values.extend((request.view_args or {}).values())
     if request.method == "POST" and request.mimetype in FORM_TYPES:
-        values.extend(request.form.values())
+        # Every value of a repeated field, and the names of uploaded files (kept in audit).
+        values.extend(value for _, value in request.form.items(multi=True))
+        values.extend(upload.filename or "" for _, upload in request.files.items(multi=True))
     if any("\x00" in str(value) for value in values):
         abort(400)
 

@@ -84,7 +84,17 @@ class CourseInvalid(Exception):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """Keeps the line of every mapping and of each of its keys, for error messages."""
+    """Keeps the line of every mapping and of each of its keys, for error messages.
+
+    Refuses aliases (`*name`): course files do not need them, and nested ones make a few
+    lines stand for billions of values ("billion laughs")."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed", self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
@@ -129,7 +139,27 @@ def _line(mapping: dict, key: str) -> int:
     return mapping.get("__lines__", {}).get(key, mapping.get("__line__", 1))
 
 
-def _text(mapping: dict, key: str, file: str, problems: _Problems, *, required=True) -> str:
+# Control characters other than tab and line ends: invisible, and PostgreSQL refuses NUL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MAX_TITLE = 200  # the database keeps titles and module slugs in columns this long
+MAX_MODULE_SLUG = 120
+
+
+def _control_problem(text: str) -> str | None:
+    """What an author reads when text holds a control character (YAML lets "\\0" in)."""
+    match = _CONTROL.search(text)
+    return f"contains the control character U+{ord(match[0]):04X}" if match else None
+
+
+def _text(
+    mapping: dict,
+    key: str,
+    file: str,
+    problems: _Problems,
+    *,
+    required=True,
+    max_length: int | None = None,
+) -> str:
     value = mapping.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -138,7 +168,14 @@ def _text(mapping: dict, key: str, file: str, problems: _Problems, *, required=T
     if not isinstance(value, str | int | float):
         problems.add(file, _line(mapping, key), f"`{key}` must be text")
         return ""
-    return str(value).strip()
+    text = str(value).strip()
+    if control := _control_problem(text):
+        problems.add(file, _line(mapping, key), f"`{key}` {control}")
+        return ""
+    if max_length is not None and len(text) > max_length:
+        problems.add(file, _line(mapping, key), f"`{key}` may have at most {max_length} characters")
+        return ""
+    return text
 
 
 def load_course(path: Path | str) -> CourseSpec:
@@ -151,7 +188,7 @@ def load_course(path: Path | str) -> CourseSpec:
     if data is None:
         raise CourseInvalid(problems.errors)
     file = "course.yaml"
-    title = _text(data, "title", file, problems)
+    title = _text(data, "title", file, problems, max_length=MAX_TITLE)
     summary = _text(data, "summary", file, problems, required=False)
     slug = _text(data, "slug", file, problems)
     if slug and not SLUG.match(slug):
@@ -227,10 +264,17 @@ def _load_modules(folder: Path, data: dict, problems: _Problems) -> list[ModuleS
             )
             continue
         name = _text(entry, "file", "course.yaml", problems)
-        title = _text(entry, "title", "course.yaml", problems)
+        title = _text(entry, "title", "course.yaml", problems, max_length=MAX_TITLE)
         if not name:
             continue
         path = folder / name
+        if len(path.stem) > MAX_MODULE_SLUG:
+            problems.add(
+                "course.yaml",
+                _line(entry, "file"),
+                f"module file names may have at most {MAX_MODULE_SLUG} characters before .md",
+            )
+            continue
         if path.suffix != ".md" or path.parent != folder or not path.is_file():
             problems.add(
                 "course.yaml",
@@ -245,6 +289,9 @@ def _load_modules(folder: Path, data: dict, problems: _Problems) -> list[ModuleS
             continue
         if not body.strip():
             problems.add(name, 1, "the module is empty")
+        elif control := _control_problem(body):
+            line = body.count("\n", 0, _CONTROL.search(body).start()) + 1
+            problems.add(name, line, f"the module {control}")
         modules.append(ModuleSpec(slug=path.stem, title=title, body=body))
     return modules
 
@@ -296,6 +343,8 @@ def _check_question(entry, file, module_slugs, seen, problems) -> QuestionSpec |
         problems.add(file, _line(entry, "options"), "`options` must map a, b, c... to answers")
         options = {}
     options = {str(k): str(v).strip() for k, v in options.items() if not str(k).startswith("__")}
+    if any(_control_problem(text) for text in options.values()):
+        problems.add(file, _line(entry, "options"), "`options` contain a control character")
     if options and (len(options) < 2 or list(options) != list(OPTION_KEYS[: len(options)])):
         problems.add(
             file,

@@ -20,11 +20,52 @@ from operator import itemgetter
 Spans = list[tuple[int, int, int, bool]] | None
 
 
+# Invisible characters (zero-width spaces and joiners, soft hyphens, bidi controls, tags):
+# typed inside a word ("conf\u200bidential") they would hide it from every check, so the
+# copy matched against leaves them out.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+def _visible(text: str) -> str:
+    return _INVISIBLE.sub("", text)
+
+
 @functools.lru_cache(maxsize=4096)
 def _fold(cluster: str) -> str:
     """NFKC and casefold; Turkish dotted and dotless i become plain i ("İNTERNAL")."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", cluster).casefold())
-    return folded.replace("i\u0307", "i").replace("ı", "i")
+    return _visible(folded.replace("i\u0307", "i").replace("ı", "i"))
+
+
+# Letters of other scripts drawn like Latin ones (after casefolding), which a word typed in
+# Latin may borrow to slip past the lexicon ("cоnfidential" with a Cyrillic о). Only words
+# that also hold a Latin letter are read as Latin, so Russian or Greek text stays as it is.
+_OTHER_SCRIPTS = "аеорсухіјѕһԁԛԝοριναϳκɡօս"  # Cyrillic, Greek, Latin script g, Armenian
+_LOOK_ALIKES = str.maketrans(_OTHER_SCRIPTS, "aeopcyxijshdqwopivajkgou")
+_LOOK_ALIKE = re.compile(f"[{_OTHER_SCRIPTS}]")
+_WORD_WITH_LOOK_ALIKE = re.compile(rf"\w*[{_OTHER_SCRIPTS}]\w*")
+_LATIN_LETTER = re.compile("[a-z\u00df-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
+
+
+def _as_latin(word: re.Match[str]) -> str:
+    text = word[0]
+    return text.translate(_LOOK_ALIKES) if _LATIN_LETTER.search(text) else text
+
+
+def _unmasked(folded: str) -> str:
+    """Look-alike letters in Latin words read as the Latin letters; one character for one,
+    so offsets stay as they were."""
+    if not _LOOK_ALIKE.search(folded):
+        return folded
+    return _WORD_WITH_LOOK_ALIKE.sub(_as_latin, folded)
+
+
+@functools.lru_cache(maxsize=4096)
+def _nfkc(cluster: str) -> str:
+    return _visible(unicodedata.normalize("NFKC", cluster))
 
 
 # A character that NFKC or casefolding may change beyond lowercasing: any non-ASCII one, or
@@ -50,7 +91,12 @@ def normalise(text: str, fold: bool) -> tuple[str, Spans]:
     is the case for most captions and skips building the map."""
     if text.isascii():  # NFKC already, and casefolding ASCII only lowers it
         return (text.lower() if fold else text), None
-    return _normalise(text, unicodedata.is_normalized("NFKC", text), fold)
+    return _normalise(text, _plain_nfkc(text), fold)
+
+
+def _plain_nfkc(text: str) -> bool:
+    """NFKC already and without invisible characters: the text itself can be matched."""
+    return unicodedata.is_normalized("NFKC", text) and not _INVISIBLE.search(text)
 
 
 def normalise_both(text: str) -> tuple[tuple[str, Spans], tuple[str, Spans]]:
@@ -58,7 +104,7 @@ def normalise_both(text: str) -> tuple[tuple[str, Spans], tuple[str, Spans]]:
     finding the clusters once for both."""
     if text.isascii():
         return (text, None), (text.lower(), None)
-    nfkc = unicodedata.is_normalized("NFKC", text)
+    nfkc = _plain_nfkc(text)
     clusters = None if nfkc else list(_clusters(text))
     return _normalise(text, nfkc, False, clusters), _normalise(text, nfkc, True, clusters)
 
@@ -71,7 +117,7 @@ def _normalise(
             return text, None
         folded = text.casefold()
         if len(folded) == len(text):
-            return folded.replace("ı", "i"), None
+            return _unmasked(folded.replace("ı", "i")), None
     pieces: list[str] = []
     spans: list[tuple[int, int, int, bool]] = []
     length = done = 0
@@ -82,7 +128,7 @@ def _normalise(
             spans.append((length, done, start, True))
             length += start - done
         cluster = text[start:end]
-        piece = _fold(cluster) if fold else unicodedata.normalize("NFKC", cluster)
+        piece = _fold(cluster) if fold else _nfkc(cluster)
         if piece:
             pieces.append(piece)
             spans.append((length, start, end, False))
@@ -92,7 +138,7 @@ def _normalise(
         plain = text[done:]
         pieces.append(plain.lower() if fold else plain)
         spans.append((length, done, len(text), True))
-    return "".join(pieces), spans
+    return (_unmasked("".join(pieces)) if fold else "".join(pieces)), spans
 
 
 def normalise_appended(
@@ -119,7 +165,7 @@ def normalise_appended_nfkc(text: str, spans: Spans, tail: str) -> tuple[str, Sp
     """normalise(text + tail, fold=False) from normalise(text, fold=False)'s spans: NFKC
     text stays NFKC when an NFKC tail that starts with ASCII is appended (nothing composes
     with an ASCII character or is reordered across it)."""
-    if spans is None and tail[:1].isascii() and unicodedata.is_normalized("NFKC", tail):
+    if spans is None and tail[:1].isascii() and _plain_nfkc(tail):
         return text + tail, None
     return normalise(text + tail, fold=False)
 

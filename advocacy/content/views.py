@@ -321,14 +321,18 @@ def asks():
         SelectChoice(c.id, c.name) for c in campaigns.all_campaigns(db.session)
     ]
     if form.validate_on_submit():
-        data = engage.AskInput(
-            post_url=form.post_url.data,
-            actions=form.actions.data or [],
-            message=form.message.data or "",
-            expires_at=to_utc(form.expires_at.data, form.timezone.data),
-            campaign_id=form.campaign.data or None,
-        )
-        if attempt(form, lambda: engage.create_ask(db.session, data, current_user)):
+
+        def create():
+            data = engage.AskInput(
+                post_url=form.post_url.data,
+                actions=form.actions.data or [],
+                message=form.message.data or "",
+                expires_at=to_utc(form.expires_at.data, form.timezone.data),
+                campaign_id=form.campaign.data or None,
+            )
+            return engage.create_ask(db.session, data, current_user)
+
+        if attempt(form, create):
             flash("The ask is in certified employees' feeds.", "success")
             return redirect(url_for("content.asks"), 303)
     elif not form.is_submitted():
@@ -386,6 +390,6 @@ def review(share_id: int):
         )
         if share is not None:
             flash(f"The share is {share.status}.", "success")
-    for message in form.form_errors:
+    for message in [*form.form_errors, *form.note.errors]:  # a note too long is said too
         flash(message, "error")
     return redirect(url_for("content.reviews"), 303)

@@ -118,8 +118,8 @@ def click_values(
     at: datetime,
 ) -> dict[str, object]:
     """The row one click leaves (every one of `CLICK_COLUMNS`): hashes instead of the
-    address and browser, the referrer's host only (a malformed Referer is simply not
-    kept), and the bot flag."""
+    address and browser, the referrer's host only (a malformed Referer, or one with
+    control characters, is simply not kept), and the bot flag."""
     visitor = _keyed(key, address, user_agent)
     try:
         host = urlsplit(referrer).hostname if referrer else None
@@ -130,7 +130,7 @@ def click_values(
         "clicked_at": at,
         "visitor": visitor,
         "visit_key": _keyed(key, str(share_id), visitor, at.strftime("%Y-%m-%dT%H")),
-        "referrer_host": host[:255] if host else None,
+        "referrer_host": host[:255] if host and host.isprintable() else None,
         "is_bot": is_bot(user_agent),
     }
 

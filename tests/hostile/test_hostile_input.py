@@ -112,3 +112,15 @@ def test_a_successful_sign_in_does_not_count_against_the_limit(app, client, make
     user = make_user("bo@example.com")
     for _ in range(app.config["LOGIN_MAX_FAILURES"] + 2):
         assert sign_in(app.test_client(), user.email).status_code == 303
+
+
+def test_a_nul_in_a_repeated_field_or_query_argument_is_refused(client, login_as):
+    """Only the first value of each field used to be checked."""
+    from tests.hostile.conftest import changed_tables, database_state
+
+    login_as("admin")
+    before = database_state()
+
+    assert post_form(client, "/admin/departments", {"name": ["Sales", "a\x00b"]}).status_code == 400
+    assert client.get("/admin/users?q=a&q=b%00").status_code == 400
+    assert changed_tables(before, database_state()) == []
