@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, make_url, text
 
-from advocacy import clock, create_app
+from advocacy import clock, create_app, tasks
 from advocacy.extensions import Base, db
 from advocacy.models import User
 from advocacy.services.passwords import hash_password
@@ -138,6 +138,22 @@ def _empty_all_tables() -> None:
     with db.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+def app_with_a_real_queue(config: dict) -> Iterator[Flask]:
+    """For tests with consumer processes: tasks go to the configured queue, not inline.
+    Afterwards the suite's own (inline) app is built again, which resets the queue."""
+    app = create_app(config)
+    app.test_client_class = RequestPerContextClient
+    with app.app_context():
+        _empty_all_tables()
+        tasks.huey.flush()
+        yield app
+        tasks.huey.flush()
+        db.session.remove()
+        db.engine.dispose()
+    create_app(_test_config(config["SQLALCHEMY_DATABASE_URI"], Path(config["INSTANCE_PATH"])))
+    clock.set_clock(None)
 
 
 @pytest.fixture

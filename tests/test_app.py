@@ -94,21 +94,6 @@ def test_security_headers_on_every_page(client):
     assert "Strict-Transport-Security" not in response.headers
 
 
-def test_production_sends_hsts(tmp_path):
-    app = create_app(
-        {
-            "SECRET_KEY": STRONG_KEY,
-            "INSTANCE_PATH": str(tmp_path),
-            "CHORUS_PRODUCTION": True,
-            "BASE_URL": "https://chorus.example.com",
-            "ENCRYPTION_KEYS": [FERNET_KEY],
-            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/none",
-        }
-    )
-    response = app.test_client().get("/login", base_url="https://chorus.example")
-    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
-
-
 def test_pages_carry_no_inline_script(client, login_as):
     """Scripts come only from our static files (the CSP allows nothing else)."""
     login_as("admin")

@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from advocacy import clock, create_app, tasks
+from advocacy import clock, tasks
 from advocacy.extensions import db
 from advocacy.models import (
     AdvocateTotal,
@@ -32,9 +32,8 @@ from advocacy.models import (
 from advocacy.models.metrics import METRICS
 from advocacy.services import metrics, networks, publishing, rollups, shares
 from tests.conftest import (
-    RequestPerContextClient,
-    _empty_all_tables,
     _test_config,
+    app_with_a_real_queue,
     post_form,
     sign_in,
 )
@@ -59,17 +58,7 @@ def config(database_url: str, tmp_path: Path) -> dict:
 @pytest.fixture
 def app(config: dict) -> Iterator[Flask]:
     """Overrides the suite's app: tasks go to the consumer's queue instead of running inline."""
-    app = create_app(config)
-    app.test_client_class = RequestPerContextClient
-    with app.app_context():
-        _empty_all_tables()
-        tasks.huey.flush()
-        yield app
-        tasks.huey.flush()
-        db.session.remove()
-        db.engine.dispose()
-    create_app(_test_config(config["SQLALCHEMY_DATABASE_URI"], Path(config["INSTANCE_PATH"])))
-    clock.set_clock(None)
+    yield from app_with_a_real_queue(config)
 
 
 @pytest.fixture

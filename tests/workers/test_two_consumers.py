@@ -17,15 +17,14 @@ import redis
 from flask import Flask
 from sqlalchemy import func, select
 
-from advocacy import clock, create_app, tasks
+from advocacy import tasks
 from advocacy.extensions import db
 from advocacy.models import DailyMetric, MetricSnapshot, Share
 from advocacy.models.shares import PUBLISHED
 from advocacy.services import shares
 from tests.conftest import (
-    RequestPerContextClient,
-    _empty_all_tables,
     _test_config,
+    app_with_a_real_queue,
     redis_test_url,
 )
 from tests.sharing import sandbox_state
@@ -70,17 +69,7 @@ def config(database_url: str, tmp_path: Path) -> dict:
 @pytest.fixture
 def app(config: dict) -> Iterator[Flask]:
     """Overrides the suite's app: tasks go to Redis instead of running inline."""
-    app = create_app(config)
-    app.test_client_class = RequestPerContextClient
-    with app.app_context():
-        _empty_all_tables()
-        tasks.huey.flush()
-        yield app
-        tasks.huey.flush()
-        db.session.remove()
-        db.engine.dispose()
-    create_app(_test_config(config["SQLALCHEMY_DATABASE_URI"], Path(config["INSTANCE_PATH"])))
-    clock.set_clock(None)
+    yield from app_with_a_real_queue(config)
 
 
 @pytest.fixture
