@@ -57,6 +57,9 @@ class Share(Base):
     # says whether it was posted: while set, the post may exist, and the next try looks
     # for it on the network before posting (the networks take no idempotency key).
     publish_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a worker last took it to publish: a share left "publishing" long after belonged
+    # to a worker that died (services/publishing.py).
+    publish_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from advocacy import clock, compliance, crypto
@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 Connect = Callable[[str], Network]  # network name -> its connector
 # Waits before each new try when the network was down and the post did not reach it.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
-# A post request outlives its timeout and retries long before this: a share still
-# "publishing" with a request sent earlier belongs to a worker that died.
+# A publish (checks, a token refresh, the post request and its retries) ends long before
+# this: a share still "publishing" that a worker took earlier belongs to a worker that died.
 STALE = timedelta(minutes=15)
 UNEXPECTED = (
     "Chorus hit an unexpected error while publishing. Try again, and tell your admin if it "
@@ -42,8 +42,9 @@ _in_flight = Share.publish_sent_at.is_not(None)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
-    """Scheduled, or left "publishing" by a worker that died with a request out."""
-    stale = and_(Share.status == PUBLISHING, _in_flight, Share.publish_sent_at < now - STALE)
+    """Scheduled, or left "publishing" by a worker that died (with a request out or not)."""
+    taken = func.coalesce(Share.publish_sent_at, Share.publish_claimed_at)
+    stale = and_(Share.status == PUBLISHING, taken < now - STALE)
     return or_(Share.status == SCHEDULED, stale)
 
 
@@ -60,14 +61,19 @@ def publish(
 ) -> Share:
     """Publish one scheduled share. Only the caller that moves it from "scheduled" to
     "publishing" goes on, so two workers never post it twice. A share left "publishing"
-    by a worker that died mid-request is claimed again after STALE, and looked for on the
-    network before it is posted. `rules` lets a batch read the screening rules once."""
+    by a worker that died is claimed again after STALE; if it died with a request out, the
+    post is looked for on the network before it is posted. `rules` lets a batch read the
+    screening rules once."""
     now = clock.now()
     claimed = session.execute(
         update(Share)
         .where(Share.id == share.id, _claimable(now))
         # A post request in flight stays marked, freshly, so no one else reclaims it.
-        .values(status=PUBLISHING, publish_sent_at=case((_in_flight, now), else_=None))
+        .values(
+            status=PUBLISHING,
+            publish_claimed_at=now,
+            publish_sent_at=case((_in_flight, now), else_=None),
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()

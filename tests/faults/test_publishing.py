@@ -146,6 +146,35 @@ def test_a_share_a_dead_worker_left_publishing_is_found_after_a_while_not_posted
     assert archived() == 1
 
 
+def test_a_share_a_worker_left_before_sending_is_published_after_a_while(
+    app, client, sharer, make_item, state, frozen_clock, monkeypatch
+):
+    frozen_clock(clock.now())
+    fresh_tokens = networks.fresh_tokens
+
+    def dies_while_refreshing(*args, **kwargs):
+        raise KeyboardInterrupt  # the worker is killed before any post request goes out
+
+    monkeypatch.setattr(networks, "fresh_tokens", dies_while_refreshing)
+    with pytest.raises(KeyboardInterrupt):
+        share_now(client, make_item().id, x="Taken, never sent")
+    monkeypatch.setattr(networks, "fresh_tokens", fresh_tokens)
+    (share,) = all_shares()
+    assert share.status == "publishing" and share.publish_sent_at is None
+
+    frozen_clock(clock.now() + timedelta(minutes=5))
+    publish_due(app)  # too early to tell it from a slow worker
+    assert all_shares()[0].status == "publishing" and state.posts["x"] == {}
+
+    frozen_clock(clock.now() + publishing.STALE)
+    publish_due(app)
+
+    (share,) = all_shares()
+    ((post_id, _post),) = state.posts["x"].items()
+    assert share.status == "published" and share.remote_id == post_id
+    assert archived() == 1
+
+
 def test_a_failed_share_that_cannot_be_looked_for_says_so_and_a_retry_posts_it(
     app, client, sharer, make_item, state, slow_posts, frozen_clock
 ):
