@@ -54,7 +54,7 @@ class ContentItem(Base):
     url: Mapped[str] = mapped_column(String(2048))
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
-    image_name: Mapped[str | None] = mapped_column(String(100))
+    image_name: Mapped[str | None] = mapped_column(String(100), index=True)
     # Reading the page's Open Graph preview happens in the background: None, "waiting",
     # "done" or "failed" (with the reason).
     preview_status: Mapped[str | None] = mapped_column(String(20))
