@@ -224,8 +224,11 @@ def load_course(path: Path | str) -> CourseSpec:
         )
         networks = []
     modules = _load_modules(folder, data, problems)
+    entries = data.get("modules")
     listed = {
-        Path(str(e.get("file", ""))).stem for e in data.get("modules") or [] if isinstance(e, dict)
+        Path(str(e.get("file", ""))).stem
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, dict)
     }
     before = len(problems.errors)
     questions = _load_questions(folder, data, listed, problems)

@@ -239,3 +239,19 @@ def test_an_unquoted_version_is_not_silently_changed(tmp_path):
         assert any("`version`" in error for error in invalid.errors)
     else:
         assert spec.version == "1.10"
+
+
+@pytest.mark.parametrize("modules", ["1", "yes", "{file: 01-basics.md}"])
+def test_modules_that_are_not_a_list_are_reported_not_a_crash(tmp_path, modules):
+    folder = write_course(tmp_path / "course")
+    settings = folder / "course.yaml"
+    lines = settings.read_text(encoding="utf-8").splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("modules:"))
+    end = next(
+        (n for n in range(start + 1, len(lines)) if lines[n] and not lines[n].startswith(" ")),
+        len(lines),
+    )
+    lines[start:end] = [f"modules: {modules}"]
+    settings.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    assert any("`modules` must list the module files" in e for e in problems_of(folder))
