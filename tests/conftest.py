@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 
 from advocacy import clock, create_app, tasks
@@ -25,6 +26,12 @@ from advocacy.services.users import department_named, ensure_roles
 pytest_plugins = ["tests.sharing"]
 # Browser and load tests need a live server and Chromium: `make test-e2e` runs them.
 collect_ignore = [] if os.environ.get("CHORUS_E2E") else ["e2e"]
+
+# Property tests draw the same examples on every run, so `make test` passes or fails the
+# same way each time; HYPOTHESIS_PROFILE=explore draws new ones (and more) to hunt for bugs.
+settings.register_profile("default", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=500, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PASSWORD = "correct horse battery"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
