@@ -20,6 +20,13 @@ from tests.metrics.conftest import sync
 from tests.sharing import sandbox_state
 
 
+@pytest.fixture(autouse=True)
+def morning(frozen_clock):
+    """Budgets count per UTC day: start each test at 09:00, so "three hours later" is the
+    same day whatever the time the suite runs."""
+    frozen_clock(clock.now().replace(hour=9, minute=0, second=0, microsecond=0))
+
+
 def used_today(network: str, kind: str) -> int:
     today = clock.now().date()
     return budget.used(db.session, network, kind, today, today)
