@@ -306,7 +306,7 @@ def item_archive(item_id: int):
 @bp.route("/media/<name>")
 @signed_in
 def image(name: str):
-    media.image_for(db.session, current_user, name)
+    name = media.image_for(db.session, current_user, name)
     response = send_from_directory(media.folder(current_app.instance_path), name, max_age=86400)
     response.cache_control.public = False  # who may see it depends on who asks
     response.cache_control.private = True

@@ -67,7 +67,7 @@ def connector(config: Mapping, network: str, sandbox_mount: Mount | None = None)
         "api_version": config.get("LINKEDIN_API_VERSION"),
         "now": clock.now,
         "sleep": clock.sleep,
-        "timeout_seconds": float(config.get("NETWORK_TIMEOUT_SECONDS") or 15),
+        "timeout_seconds": float(config["NETWORK_TIMEOUT_SECONDS"]),
     }
     if uses_sandbox(config, network):
         settings = NetworkSettings(

@@ -113,6 +113,17 @@ def test_a_garbled_answer_is_tried_again_and_the_share_goes_out_once(
     assert share.status == "published" and share.remote_id == remote_id(network, post)
 
 
+def assert_reclaimed_and_published_once(app, state, frozen_clock) -> None:
+    """Once STALE has passed, the next worker takes the share over and it goes out once."""
+    frozen_clock(clock.now() + publishing.STALE)
+    publish_due(app)
+
+    (share,) = all_shares()
+    ((post_id, _post),) = state.posts["x"].items()
+    assert share.status == "published" and share.remote_id == post_id
+    assert archived() == 1
+
+
 def test_a_share_a_dead_worker_left_publishing_is_found_after_a_while_not_posted_again(
     app, client, sharer, make_item, state, frozen_clock, monkeypatch
 ):
@@ -137,13 +148,7 @@ def test_a_share_a_dead_worker_left_publishing_is_found_after_a_while_not_posted
     publish_due(app)  # another worker: too early to tell it from a slow one
     assert all_shares()[0].status == "publishing"
 
-    frozen_clock(clock.now() + publishing.STALE)
-    publish_due(app)
-
-    (share,) = all_shares()
-    ((post_id, _post),) = state.posts["x"].items()
-    assert share.status == "published" and share.remote_id == post_id
-    assert archived() == 1
+    assert_reclaimed_and_published_once(app, state, frozen_clock)
 
 
 def test_a_share_a_worker_left_before_sending_is_published_after_a_while(
@@ -166,13 +171,7 @@ def test_a_share_a_worker_left_before_sending_is_published_after_a_while(
     publish_due(app)  # too early to tell it from a slow worker
     assert all_shares()[0].status == "publishing" and state.posts["x"] == {}
 
-    frozen_clock(clock.now() + publishing.STALE)
-    publish_due(app)
-
-    (share,) = all_shares()
-    ((post_id, _post),) = state.posts["x"].items()
-    assert share.status == "published" and share.remote_id == post_id
-    assert archived() == 1
+    assert_reclaimed_and_published_once(app, state, frozen_clock)
 
 
 def test_a_failed_share_that_cannot_be_looked_for_says_so_and_a_retry_posts_it(
