@@ -125,6 +125,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "2",
         "--threads",
         "8",
+        # Longer than a client's pause between requests: gunicorn's 2 s default closes idle
+        # keep-alive connections just as a client reuses them ("connection reset by peer").
+        "--keep-alive",
+        "30",
         log="web.log",
     )
     server.start(
